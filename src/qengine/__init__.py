@@ -1,0 +1,68 @@
+"""qengine: questionnaires written in YAML, compiled into interview state machines.
+
+>>> import qengine
+>>> form = qengine.load("annex6")
+>>> iv = form.start()
+>>> iv.current.id
+'county'
+"""
+
+from __future__ import annotations
+
+from .exceptions import (
+    AnswerError,
+    FormError,
+    ParamError,
+    Problem,
+    QengineError,
+    RecordError,
+    SnapshotError,
+    SubmitError,
+)
+from .interview import Interview, State
+from .location import SourceLocation
+from .pipeline import bundled_forms, compile_text, lint, list_forms, load, load_text
+from .runtime import (
+    AskedCondition,
+    Choice,
+    Form,
+    Question,
+    Report,
+    Skip,
+    Transition,
+    Violation,
+)
+
+forms = list_forms
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AnswerError",
+    "AskedCondition",
+    "Choice",
+    "Form",
+    "FormError",
+    "Interview",
+    "ParamError",
+    "Problem",
+    "QengineError",
+    "Question",
+    "RecordError",
+    "Report",
+    "Skip",
+    "SnapshotError",
+    "SourceLocation",
+    "State",
+    "SubmitError",
+    "Transition",
+    "Violation",
+    "__version__",
+    "bundled_forms",
+    "compile_text",
+    "forms",
+    "lint",
+    "list_forms",
+    "load",
+    "load_text",
+]

@@ -1,0 +1,230 @@
+"""Stage 1: read a YAML form file into plain Python data that remembers where everything was written.
+
+The tree is made of :class:`LMap` (a ``dict``) and :class:`LList` (a ``list``) holding plain scalars,
+so later stages (the JSON Schema check, the model builder) treat it as ordinary data and still find
+the :class:`SourceLocation` of every key and value.
+
+The file is read from libyaml's event stream (safe: no Python objects are ever constructed from
+tags) with an explicit stack, so that no input can exhaust the C stack (absurd nesting is refused at a
+fixed depth), anchors and aliases are refused (no alias bombs), and duplicate keys are reported
+instead of silently keeping the last one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from .exceptions import Diagnostics
+from .location import SourceLocation
+
+try:  # libyaml's C parser when present: several times faster
+    _Parser: Any = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - depends on how PyYAML was built
+    _Parser = yaml.SafeLoader
+
+MAX_FILE_BYTES = 64 * 1024 * 1024
+MAX_DEPTH = 64
+
+_STR = "tag:yaml.org,2002:str"
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
+_BOOL = "tag:yaml.org,2002:bool"
+_NULL = "tag:yaml.org,2002:null"
+_KNOWN_TAGS = {_STR, _INT, _FLOAT, _BOOL, _NULL, "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
+
+
+class LMap(dict):  # type: ignore[type-arg]
+    """A mapping from a form file, with the location of itself, each key, and each value."""
+
+    __slots__ = ("key_locs", "loc", "value_locs")
+
+    def __init__(self, loc: SourceLocation) -> None:
+        super().__init__()
+        self.loc = loc
+        self.key_locs: dict[Any, SourceLocation] = {}
+        self.value_locs: dict[Any, SourceLocation] = {}
+
+    def where(self, key: Any) -> SourceLocation:
+        """Location of the value at ``key`` (or of the mapping when the key is absent)."""
+        return self.value_locs.get(key, self.loc)
+
+    def where_key(self, key: Any) -> SourceLocation:
+        return self.key_locs.get(key, self.loc)
+
+
+class LList(list):  # type: ignore[type-arg]
+    """A sequence from a form file, with the location of itself and of each item."""
+
+    __slots__ = ("item_locs", "loc")
+
+    def __init__(self, loc: SourceLocation) -> None:
+        super().__init__()
+        self.loc = loc
+        self.item_locs: list[SourceLocation] = []
+
+    def where(self, index: int) -> SourceLocation:
+        return self.item_locs[index] if 0 <= index < len(self.item_locs) else self.loc
+
+
+def where(container: Any, key: Any) -> SourceLocation:
+    """Location of ``container[key]`` for an :class:`LMap` or :class:`LList`."""
+    return container.where(key)
+
+
+def read_text(path: str, diag: Diagnostics) -> str | None:
+    """Read a form file as UTF-8; report (not raise) unreadable, oversized or undecodable files."""
+    start = SourceLocation(path, 1, 1)
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        diag.fail(start, "file", f"cannot read form file: {exc.strerror or exc}")
+        return None
+    if len(data) > MAX_FILE_BYTES:
+        diag.fail(start, "file", f"form file is larger than {MAX_FILE_BYTES // 2**20} MiB")
+        return None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        diag.fail(SourceLocation(path, line, col), "encoding", "form file is not valid UTF-8")
+        return None
+
+
+def parse_yaml(text: str, file: str, diag: Diagnostics) -> Any:
+    """Parse YAML text into located data; problems go to ``diag`` and the result is then None."""
+    parser = _Parser(text)
+    try:
+        return _build(parser, file, diag)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        loc = SourceLocation.from_yaml_mark(file, mark) if mark else SourceLocation(file, 1, 1)
+        msg = " ".join(str(m) for m in (exc.context, exc.problem) if m)
+        diag.fail(loc, "yaml_syntax", f"YAML syntax error: {msg}")
+    except yaml.YAMLError as exc:
+        diag.fail(SourceLocation(file, 1, 1), "yaml_syntax", f"YAML error: {exc}")
+    finally:
+        parser.dispose()
+    return None
+
+
+class _Refused(Exception):
+    """Stops the build at the first structural problem that makes the rest meaningless."""
+
+
+def _build(parser: Any, file: str, diag: Diagnostics) -> Any:
+    # An explicit stack of open containers replaces recursion; each entry is
+    # [container, pending_key, key_loc] for mappings and [container] for sequences.
+    stack: list[list[Any]] = []
+    root: Any = None
+    documents = 0
+    mark_loc = SourceLocation.from_yaml_mark
+    get_event = parser.get_event
+    try:
+        while True:
+            event = get_event()
+            kind = type(event)
+            if kind is yaml.ScalarEvent:
+                loc = mark_loc(file, event.start_mark)
+                if event.anchor is not None:
+                    _refuse_anchor(diag, loc)
+                value = _scalar(parser, event, loc, diag)
+                if event.style in ("'", '"'):
+                    loc = SourceLocation(file, loc.line, loc.column + 1)
+                elif event.style in ("|", ">"):
+                    loc = SourceLocation(file, loc.line + 1, loc.column + 1)
+                if not stack:
+                    root = value
+                else:
+                    _add(stack, value, loc, diag)
+            elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+                loc = mark_loc(file, event.start_mark)
+                if event.anchor is not None:
+                    _refuse_anchor(diag, loc)
+                if event.tag is not None and event.tag not in _KNOWN_TAGS and event.tag not in ("!",):
+                    diag.fail(loc, "yaml_tag", f"YAML tag {event.tag!r} is not allowed in a form")
+                if len(stack) >= MAX_DEPTH:
+                    diag.fail(loc, "yaml_depth", f"nesting deeper than {MAX_DEPTH} levels")
+                    raise _Refused
+                node: Any = LMap(loc) if kind is yaml.MappingStartEvent else LList(loc)
+                if stack:
+                    _add(stack, node, loc, diag)
+                else:
+                    root = node
+                stack.append([node, _NO_KEY, None])
+            elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+                stack.pop()
+            elif kind is yaml.AliasEvent:
+                _refuse_anchor(diag, mark_loc(file, event.start_mark), alias=True)
+                raise _Refused
+            elif kind is yaml.DocumentStartEvent:
+                documents += 1
+                if documents > 1:
+                    diag.fail(mark_loc(file, event.start_mark), "yaml_documents",
+                              "a form file holds one YAML document; found another")
+                    raise _Refused
+            elif kind is yaml.StreamEndEvent:
+                return root
+    except _Refused:
+        return None
+
+
+_NO_KEY = object()
+
+
+def _add(stack: list[list[Any]], value: Any, loc: SourceLocation, diag: Diagnostics) -> None:
+    top = stack[-1]
+    container = top[0]
+    if type(container) is LList:
+        container.append(value)
+        container.item_locs.append(loc)
+        return
+    if top[1] is _NO_KEY:  # this is a key
+        if isinstance(value, (LMap, LList)):
+            diag.fail(loc, "yaml_key", "a mapping key must be a plain text or number")
+            raise _Refused
+        if value in container:
+            diag.fail(loc, "duplicate_key",
+                      f"duplicate key {value!r} (first at line {container.key_locs[value].line})")
+        top[1] = value
+        top[2] = loc
+        return
+    key = top[1]
+    if key not in container:  # on a duplicate the first value stays, as reported
+        container[key] = value
+        container.key_locs[key] = top[2]
+        container.value_locs[key] = loc
+    top[1] = _NO_KEY
+
+
+def _refuse_anchor(diag: Diagnostics, loc: SourceLocation, alias: bool = False) -> None:
+    what = "alias" if alias else "anchor"
+    diag.fail(loc, "yaml_alias",
+              f"YAML {what}s are not supported in forms; use choice_lists to reuse choices")
+
+
+def _scalar(parser: Any, event: Any, loc: SourceLocation, diag: Diagnostics) -> Any:
+    value: str = event.value
+    tag = event.tag
+    if tag is None or tag == "!":
+        if event.implicit[0]:
+            tag = parser.resolve(yaml.ScalarNode, value, event.implicit)
+        else:
+            tag = _STR
+    if tag == _STR or tag == "tag:yaml.org,2002:timestamp":  # dates stay ISO text
+        return value
+    if tag == _INT:
+        if value.isdigit():
+            return int(value)
+        return parser.construct_yaml_int(yaml.ScalarNode(tag, value))
+    if tag == _FLOAT:
+        return parser.construct_yaml_float(yaml.ScalarNode(tag, value))
+    if tag == _BOOL:
+        return parser.construct_yaml_bool(yaml.ScalarNode(tag, value))
+    if tag == _NULL:
+        return None
+    diag.fail(loc, "yaml_tag", f"YAML tag {tag!r} is not allowed in a form")
+    return value

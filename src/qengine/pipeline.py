@@ -1,0 +1,115 @@
+"""The whole pipeline in one place: file → located data → schema → model → types → compiled form.
+
+``load`` is what users call; ``lint`` runs the same stages and returns the problems instead of
+raising them.
+"""
+
+from __future__ import annotations
+
+import os
+
+from importlib import resources
+from typing import Any
+
+from .compiler import compile_definition
+from .exceptions import Diagnostics, FormError, Problem, sorted_problems
+from .loader import parse_yaml, read_text
+from .model import build_definition
+from .runtime import Form
+from .schema import check_schema
+from .typecheck import check_types
+
+BUNDLED_PACKAGE = "qengine.bundled"
+
+
+def bundled_forms() -> list[str]:
+    """The names of the forms that ship with qengine (``annex5``, ``annex6``, ``annex7``)."""
+    try:
+        root = resources.files(BUNDLED_PACKAGE)
+    except ModuleNotFoundError:  # pragma: no cover - a broken install
+        return []
+    return sorted(p.name[:-5] for p in root.iterdir() if p.name.endswith(".yaml"))
+
+
+def _bundled_path(name: str) -> str | None:
+    if name not in bundled_forms():
+        return None
+    return str(resources.files(BUNDLED_PACKAGE).joinpath(name + ".yaml"))
+
+
+def compile_text(text: str, file: str = "<string>") -> tuple[Form | None, list[Problem]]:
+    """Run every stage on YAML ``text``; the form (None on errors) and all problems found."""
+    diag = Diagnostics(file, text)
+    data = parse_yaml(text, file, diag)
+    if data is None or diag.has_errors:
+        return None, sorted_problems(diag.problems)
+    check_schema(data, diag, file)
+    if not hasattr(data, "loc"):
+        return None, sorted_problems(diag.problems)
+    definition = build_definition(data, diag, file)
+    types = check_types(definition, diag)
+    form = None if diag.has_errors else compile_definition(definition, types, diag, file)
+    return form, sorted_problems(diag.problems)
+
+
+def resolve_source(source: str | os.PathLike[str]) -> str:
+    """A bundled form's name, or a path, as the path of a YAML file."""
+    text = os.fspath(source)
+    if not os.path.exists(text):
+        bundled = _bundled_path(text)
+        if bundled is not None:
+            return bundled
+    return text
+
+
+def lint(source: str | os.PathLike[str]) -> list[Problem]:
+    """Every problem of a form file (errors and warnings), located; never raises for bad input."""
+    path = resolve_source(source)
+    diag = Diagnostics(path)
+    text = read_text(path, diag)
+    if text is None:
+        return diag.problems
+    return compile_text(text, path)[1]
+
+
+def load(source: str | os.PathLike[str]) -> Form:
+    """Load and compile a form: a bundled form by name (``"annex6"``) or a path to a YAML file.
+
+    Raises :class:`FormError` listing every problem found, each located to file:line:column.
+    """
+    path = resolve_source(source)
+    diag = Diagnostics(path)
+    if not os.path.exists(path) and os.sep not in path and not path.endswith((".yaml", ".yml")):
+        names = ", ".join(bundled_forms()) or "none"
+        from .location import SourceLocation
+
+        diag.fail(SourceLocation(path, 0, 0), "unknown_form",
+                  f"no form file and no bundled form named {path!r} (bundled: {names})")
+        raise FormError(diag.problems)
+    text = read_text(path, diag)
+    if text is None:
+        raise FormError(diag.problems)
+    form, problems = compile_text(text, path)
+    if form is None:
+        raise FormError(problems)
+    return form
+
+
+def load_text(text: str, file: str = "<string>") -> Form:
+    """Compile a form from YAML text (handy in tests); :class:`FormError` on problems."""
+    form, problems = compile_text(text, file)
+    if form is None:
+        raise FormError(problems)
+    return form
+
+
+def list_forms() -> list[dict[str, Any]]:
+    """The bundled forms: name, id, version and titles of each."""
+    out = []
+    for name in bundled_forms():
+        form = load(name)
+        out.append({"name": name, "id": form.id, "version": form.version,
+                    "title": form.title, "titles": dict(form.titles)})
+    return out
+
+
