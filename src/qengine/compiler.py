@@ -274,7 +274,7 @@ def compile_definition(form: FormDef, types: Types, diag: Diagnostics,
                        source: str | None = None) -> Form | None:
     """Compile ``form``; returns None (with problems in ``diag``) when it has errors."""
     targets, closing_index = _resolve_targets(form, diag)
-    if diag.has_errors:
+    if diag.has_errors:  # from this stage or an earlier one: nothing is compiled
         return None
     comp = _Compiler(form, types)
     languages = form.languages

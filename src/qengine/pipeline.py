@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from .compiler import compile_definition
@@ -19,22 +19,21 @@ from .runtime import Form
 from .schema import check_schema
 from .typecheck import check_types
 
-BUNDLED_PACKAGE = "qengine.bundled"
+# Package data: in a source checkout this folder is a link to the top-level forms/ folder.
+BUNDLED_DIR = Path(__file__).parent / "bundled"
 
 
 def bundled_forms() -> list[str]:
     """The names of the forms that ship with qengine (``annex5``, ``annex6``, ``annex7``)."""
-    try:
-        root = resources.files(BUNDLED_PACKAGE)
-    except ModuleNotFoundError:  # pragma: no cover - a broken install
+    if not BUNDLED_DIR.is_dir():  # pragma: no cover - a broken install
         return []
-    return sorted(p.name[:-5] for p in root.iterdir() if p.name.endswith(".yaml"))
+    return sorted(p.stem for p in BUNDLED_DIR.glob("*.yaml"))
 
 
 def _bundled_path(name: str) -> str | None:
     if name not in bundled_forms():
         return None
-    return str(resources.files(BUNDLED_PACKAGE).joinpath(name + ".yaml"))
+    return str(BUNDLED_DIR / f"{name}.yaml")
 
 
 def compile_text(text: str, file: str = "<string>") -> tuple[Form | None, list[Problem]]:
@@ -48,7 +47,8 @@ def compile_text(text: str, file: str = "<string>") -> tuple[Form | None, list[P
         return None, sorted_problems(diag.problems)
     definition = build_definition(data, diag, file)
     types = check_types(definition, diag)
-    form = None if diag.has_errors else compile_definition(definition, types, diag, file)
+    # Compiling also checks jump targets; it returns None when any problem so far is an error.
+    form = compile_definition(definition, types, diag, file)
     return form, sorted_problems(diag.problems)
 
 

@@ -1,0 +1,1 @@
+"""The qengine pytest plugin (registered by the ``pytest11`` entry point)."""
