@@ -316,4 +316,4 @@ def _check(comp: _Compiler, check: Any, form: FormDef) -> CompiledCheck:
     f = comp.expr(check.expr)
     fires = f if check.kind == "when" else (lambda env: not f(env))
     return CompiledCheck(check.id, check.severity, fires, deps, ordered, check.messages,
-                         n.to_source(check.expr), check.loc)
+                         n.to_source(check.expr), check.loc, check.kind, check.expr)

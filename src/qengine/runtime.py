@@ -209,6 +209,8 @@ class CompiledCheck:
     messages: Mapping[str, str]
     source: str
     location: SourceLocation | None = attrs.field(eq=False, repr=False, default=None)
+    kind: str = "when"  # "when" (fires when true) or "assert" (fires when false)
+    expr: Any = attrs.field(eq=False, repr=False, default=None)  # the syntax tree, for tools
 
 
 class Form:

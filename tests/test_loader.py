@@ -1,0 +1,91 @@
+"""Stage 1: reading YAML with locations, and refusing what could hurt the loader."""
+
+from __future__ import annotations
+
+from qengine.exceptions import Diagnostics
+from qengine.loader import MAX_DEPTH, LList, LMap, parse_yaml, read_text
+
+
+def parse(text: str) -> tuple[object, Diagnostics]:
+    diag = Diagnostics("f.yaml", text)
+    return parse_yaml(text, "f.yaml", diag), diag
+
+
+def test_locations_of_keys_and_values_are_one_based() -> None:
+    """Every key and value remembers its 1-based line and column."""
+    data, diag = parse("a: 1\nb:\n  - x\n  - 'y'\n")
+    assert not diag.problems
+    assert isinstance(data, LMap)
+    assert (data.where_key("b").line, data.where_key("b").column) == (2, 1)
+    items = data["b"]
+    assert isinstance(items, LList)
+    assert (items.where(0).line, items.where(0).column) == (3, 5)
+    # a quoted scalar's location is its first character, inside the quote
+    assert (items.where(1).line, items.where(1).column) == (4, 6)
+
+
+def test_scalars_are_typed_safely_and_dates_stay_text() -> None:
+    """Numbers, booleans and nulls are typed; dates stay ISO text; no Python tags run."""
+    data, diag = parse("i: 3\nf: 1.5\nb: true\nn: null\nd: 2020-04-15\ns: '4'\nh: 0x10\n")
+    assert not diag.problems
+    assert data == {"i": 3, "f": 1.5, "b": True, "n": None, "d": "2020-04-15", "s": "4", "h": 16}
+
+
+def test_python_tags_are_refused() -> None:
+    """A !!python tag is reported, never constructed."""
+    _data, diag = parse("a: !!python/object/apply:os.system ['echo hi']\n")
+    assert [p.code for p in diag.problems] == ["yaml_tag"]
+
+
+def test_duplicate_keys_are_reported_with_the_first_line() -> None:
+    """PyYAML would silently keep the last value; we report the duplicate."""
+    data, diag = parse("a: 1\nb: 2\na: 3\n")
+    assert [p.code for p in diag.problems] == ["duplicate_key"]
+    assert diag.problems[0].location.line == 3
+    assert data["a"] == 1
+
+
+def test_anchors_and_aliases_are_refused() -> None:
+    """Anchors/aliases are refused, so an alias bomb cannot expand."""
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n"
+        for i in range(8))
+    data, diag = parse(bomb)
+    assert data is None
+    assert {p.code for p in diag.problems} == {"yaml_alias"}
+
+
+def test_absurd_nesting_is_refused_not_crashed() -> None:
+    """Nesting far beyond any form is refused at a fixed depth (no C or Python stack overflow)."""
+    for text in ("[" * 100000 + "]" * 100000, "a:\n" + "".join(
+            " " * (2 * i) + "- \n" for i in range(1, 500))):
+        data, diag = parse(text)
+        assert data is None
+        assert [p.code for p in diag.problems] in (["yaml_depth"], ["yaml_syntax"])
+    assert MAX_DEPTH >= 16
+
+
+def test_syntax_errors_are_located() -> None:
+    """A YAML syntax error points at its line."""
+    _data, diag = parse("a: [1, 2\nb: 3\n")
+    assert diag.problems[0].code == "yaml_syntax"
+    assert diag.problems[0].location.line >= 2
+
+
+def test_second_document_is_refused() -> None:
+    """A form file holds one document."""
+    _data, diag = parse("a: 1\n---\nb: 2\n")
+    assert [p.code for p in diag.problems] == ["yaml_documents"]
+
+
+def test_unreadable_and_undecodable_files_are_problems(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A missing file and invalid UTF-8 are problems, not exceptions."""
+    diag = Diagnostics("x")
+    assert read_text(str(tmp_path / "missing.yaml"), diag) is None
+    assert diag.problems[0].code == "file"
+    bad = tmp_path / "bad.yaml"
+    bad.write_bytes(b"a: 1\nb: \xff\xfe\n")
+    diag = Diagnostics(str(bad))
+    assert read_text(str(bad), diag) is None
+    assert diag.problems[0].code == "encoding"
+    assert diag.problems[0].location.line == 2
