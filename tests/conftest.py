@@ -13,22 +13,26 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "household_mini.yaml"
 
 
-def form_yaml(questions: str, *, checks: str = "", params: str = "", extra: str = "") -> str:
+def form_yaml(questions: str, *, checks: str = "", params: str = "", extra: str = "",
+              closing: str = "") -> str:
     """A complete small form around an indented block of questions (for inline tests)."""
-    text = textwrap.dedent(f"""\
+    text = textwrap.dedent("""\
         form: t
         version: "1"
-        title: {{zh: 测试, en: Test}}
+        title: {zh: 测试, en: Test}
         choice_lists:
           yesno:
-            - {{code: 1, label: {{zh: 是, en: "Yes"}}}}
-            - {{code: 2, label: {{zh: 否, en: "No"}}}}
+            - {code: 1, label: {zh: 是, en: "Yes"}}
+            - {code: 2, label: {zh: 否, en: "No"}}
         """)
     if params:
         text += "params:\n" + textwrap.indent(textwrap.dedent(params), "  ")
     text += extra
     text += "sections:\n  - id: main\n    questions:\n"
     text += textwrap.indent(textwrap.dedent(questions), "      ")
+    if closing:
+        text += "  - id: signoff\n    closing: true\n    questions:\n"
+        text += textwrap.indent(textwrap.dedent(closing), "      ")
     if checks:
         text += "checks:\n" + textwrap.indent(textwrap.dedent(checks), "  ")
     return text
@@ -98,12 +102,4 @@ def jumpy() -> qengine.Form:
           label: F
           type: single
           choices: yesno
-        """, extra=textwrap.dedent("""\
-        """)) + textwrap.dedent("""\
-          - id: signoff
-            closing: true
-            questions:
-              - id: sign
-                label: Signature
-                type: text
-        """), "jumpy.yaml")
+        """, closing="- {id: sign, label: Signature, type: text}\n"), "jumpy.yaml")

@@ -6,7 +6,6 @@ import json
 from importlib import resources
 
 import jsonschema
-
 from conftest import codes_of, form_yaml, problems_of
 
 

@@ -14,7 +14,7 @@ from typing import Any, TextIO
 
 from .batch import Summary, validate_lines
 from .exceptions import AnswerError, FormError, ParamError, QengineError, SubmitError
-from .pipeline import bundled_forms, lint, list_forms, load
+from .pipeline import lint, list_forms, load
 from .runtime import Form, Question
 from .schema import form_schema
 

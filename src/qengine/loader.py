@@ -201,19 +201,16 @@ def _add(stack: list[list[Any]], value: Any, loc: SourceLocation, diag: Diagnost
 
 
 def _refuse_anchor(diag: Diagnostics, loc: SourceLocation, alias: bool = False) -> None:
-    what = "alias" if alias else "anchor"
+    what = "aliases" if alias else "anchors"
     diag.fail(loc, "yaml_alias",
-              f"YAML {what}s are not supported in forms; use choice_lists to reuse choices")
+              f"YAML {what} are not supported in forms; use choice_lists to reuse choices")
 
 
 def _scalar(parser: Any, event: Any, loc: SourceLocation, diag: Diagnostics) -> Any:
     value: str = event.value
     tag = event.tag
     if tag is None or tag == "!":
-        if event.implicit[0]:
-            tag = parser.resolve(yaml.ScalarNode, value, event.implicit)
-        else:
-            tag = _STR
+        tag = parser.resolve(yaml.ScalarNode, value, event.implicit) if event.implicit[0] else _STR
     if tag == _STR or tag == "tag:yaml.org,2002:timestamp":  # dates stay ISO text
         return value
     if tag == _INT:

@@ -7,13 +7,13 @@ raising them.
 from __future__ import annotations
 
 import os
-
 from pathlib import Path
 from typing import Any
 
 from .compiler import compile_definition
 from .exceptions import Diagnostics, FormError, Problem, sorted_problems
-from .loader import parse_yaml, read_text
+from .loader import LMap, parse_yaml, read_text
+from .location import SourceLocation
 from .model import build_definition
 from .runtime import Form
 from .schema import check_schema
@@ -40,10 +40,12 @@ def compile_text(text: str, file: str = "<string>") -> tuple[Form | None, list[P
     """Run every stage on YAML ``text``; the form (None on errors) and all problems found."""
     diag = Diagnostics(file, text)
     data = parse_yaml(text, file, diag)
+    if data is None and not diag.has_errors:
+        diag.fail(SourceLocation(file, 1, 1), "schema", "the form file is empty")
     if data is None or diag.has_errors:
         return None, sorted_problems(diag.problems)
     check_schema(data, diag, file)
-    if not hasattr(data, "loc"):
+    if not isinstance(data, LMap):  # the schema check reported what it is instead
         return None, sorted_problems(diag.problems)
     definition = build_definition(data, diag, file)
     types = check_types(definition, diag)
@@ -81,8 +83,6 @@ def load(source: str | os.PathLike[str]) -> Form:
     diag = Diagnostics(path)
     if not os.path.exists(path) and os.sep not in path and not path.endswith((".yaml", ".yml")):
         names = ", ".join(bundled_forms()) or "none"
-        from .location import SourceLocation
-
         diag.fail(SourceLocation(path, 0, 0), "unknown_form",
                   f"no form file and no bundled form named {path!r} (bundled: {names})")
         raise FormError(diag.problems)

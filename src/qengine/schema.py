@@ -66,7 +66,7 @@ def _locate(root: Any, path: Any) -> tuple[Any, SourceLocation, Any, Any]:
 
 
 def _report(error: jsonschema.ValidationError, root: LMap, diag: Diagnostics) -> None:
-    node, loc, parent, key = _locate(root, error.absolute_path)
+    node, loc, _parent, _key = _locate(root, error.absolute_path)
     where = _describe(error.absolute_path)
     validator = error.validator
     if validator == "additionalProperties" and isinstance(node, LMap):

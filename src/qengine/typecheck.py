@@ -71,6 +71,7 @@ class _Checker:
         self.params = {p.name: p for p in form.params}
         self.types = Types()
         self._computing: list[str] = []
+        self._failed: set[str] = set()
         # A jump on question at index i may look only at questions 0..i.
         self.limit: int | None = None
         self.limit_source: str = ""
@@ -98,8 +99,8 @@ class _Checker:
             self.fail(node, "type_mismatch", f"{what} must be a condition (true/false), not {t}")
 
     def computed_type(self, q: QuestionDef) -> Ty | None:
-        if q.id in self.types.computed:
-            return self.types.computed[q.id]
+        if q.id in self.types.computed or q.id in self._failed:
+            return self.types.computed.get(q.id)
         if q.id in self._computing:
             cycle = " -> ".join([*self._computing[self._computing.index(q.id):], q.id])
             self.diag.fail(q.loc, "computed_cycle", f"computed value depends on itself: {cycle}")
@@ -119,6 +120,8 @@ class _Checker:
             t = None
         if t is not None:
             self.types.computed[q.id] = t
+        else:
+            self._failed.add(q.id)  # reported once, not at every use
         return t
 
     # -- inference -------------------------------------------------------------------------

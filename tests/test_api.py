@@ -1,0 +1,97 @@
+"""The public surface and the direction of imports."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import qengine
+
+SRC = Path(qengine.__file__).resolve().parent
+
+
+def test_all_is_explicit_and_complete() -> None:
+    """Every name in __all__ exists, and every public top-level name is listed."""
+    for name in qengine.__all__:
+        assert hasattr(qengine, name), name
+    public = {n for n in vars(qengine) if not n.startswith("_") and not isinstance(
+        getattr(qengine, n), type(sys))}
+    assert public <= set(qengine.__all__) | {"annotations"}
+
+
+def test_every_error_is_a_qengine_error() -> None:
+    """All exception types share the QengineError base."""
+    for name in ("FormError", "AnswerError", "SubmitError", "SnapshotError", "ParamError",
+                 "RecordError"):
+        assert issubclass(getattr(qengine, name), qengine.QengineError)
+
+
+def _imports(module: Path) -> set[str]:
+    tree = ast.parse(module.read_text("utf-8"))
+    out: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            out |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            out.add(("." * node.level) + (node.module or ""))
+    return out
+
+
+def test_runtime_never_imports_the_front_of_the_pipeline() -> None:
+    """runtime, interview and values never import yaml, lark, jsonschema or earlier stages."""
+    banned = {"yaml", "lark", "jsonschema", ".loader", ".parser", ".compiler", ".schema",
+              ".model", ".typecheck", ".pipeline", "hypothesis"}
+    for name in ("runtime.py", "interview.py", "values.py", "location.py", "exceptions.py"):
+        found = {i for i in _imports(SRC / name) if i.split(".")[0] in banned or i in banned}
+        assert not found, (name, found)
+
+
+def test_runtime_modules_load_without_yaml_or_lark() -> None:
+    """Importing the runtime alone pulls in neither yaml nor lark (checked in a clean process)."""
+    code = ("import sys, importlib.util, types\n"
+            f"pkg = types.ModuleType('qengine'); pkg.__path__ = [{str(SRC)!r}]\n"
+            "sys.modules['qengine'] = pkg\n"
+            "import qengine.runtime, qengine.interview\n"
+            "bad = [m for m in ('yaml', 'lark', 'jsonschema', 'hypothesis') if m in sys.modules]\n"
+            "assert not bad, bad\n")
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_only_testing_imports_hypothesis() -> None:
+    """hypothesis is a test dependency: only qengine.testing may import it."""
+    for module in SRC.glob("*.py"):
+        assert "hypothesis" not in {i.split(".")[0] for i in _imports(module)}, module
+
+
+def test_no_eval_or_exec_in_the_library() -> None:
+    """No call to eval, exec or compile anywhere in src/qengine."""
+    for module in SRC.rglob("*.py"):
+        for node in ast.walk(ast.parse(module.read_text("utf-8"))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+                assert node.func.id not in ("eval", "exec", "compile"), module
+
+
+def test_modules_stay_small() -> None:
+    """Modules stay under about 800 lines (STYLE.md)."""
+    for module in SRC.rglob("*.py"):
+        assert len(module.read_text("utf-8").splitlines()) < 800, module
+
+
+def test_bundled_forms_are_listed() -> None:
+    """qengine.forms() lists the bundled forms with titles and versions."""
+    listed = {f["name"]: f for f in qengine.forms()}
+    assert set(listed) >= {"annex5", "annex6", "annex7"}
+    assert listed["annex6"]["version"] and listed["annex6"]["title"]
+
+
+def test_load_unknown_name_is_a_form_error() -> None:
+    """A name that is neither a file nor a bundled form is a clear FormError."""
+    try:
+        qengine.load("annex66")
+    except qengine.FormError as exc:
+        assert exc.problems[0].code in ("unknown_form", "file")
+        assert "annex6" in str(exc)
+    else:  # pragma: no cover
+        raise AssertionError("no error")
