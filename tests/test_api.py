@@ -23,8 +23,7 @@ def test_all_is_explicit_and_complete() -> None:
 
 def test_every_error_is_a_qengine_error() -> None:
     """All exception types share the QengineError base."""
-    for name in ("FormError", "AnswerError", "SubmitError", "SnapshotError", "ParamError",
-                 "RecordError"):
+    for name in ("FormError", "AnswerError", "SubmitError", "SnapshotError", "ParamError"):
         assert issubclass(getattr(qengine, name), qengine.QengineError)
 
 

@@ -74,3 +74,12 @@ def test_blank() -> None:
     """None, white space (including the ideographic space) and [] are blank."""
     assert all(is_blank(v) for v in (None, "", "  ", "\u3000", [], ()))
     assert not any(is_blank(v) for v in (0, "0", [0]))
+
+
+@pytest.mark.parametrize("raw", ["²", "⑴", "➀", "1" * 5000, "٣"])
+def test_odd_digits_are_refused_cleanly(raw: str) -> None:
+    """Superscripts, parenthesised digits and huge digit strings are AnswerErrors, not crashes."""
+    with pytest.raises(qengine.AnswerError):
+        coerce("s", raw)
+    with pytest.raises(qengine.AnswerError):
+        coerce("p", "4301221965031512³2")

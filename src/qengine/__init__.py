@@ -15,7 +15,6 @@ from .exceptions import (
     ParamError,
     Problem,
     QengineError,
-    RecordError,
     SnapshotError,
     SubmitError,
 )
@@ -48,7 +47,6 @@ __all__ = [
     "Problem",
     "QengineError",
     "Question",
-    "RecordError",
     "Report",
     "Skip",
     "SnapshotError",

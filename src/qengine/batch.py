@@ -60,7 +60,7 @@ class _LineReport(Report):
 
 
 def _unreadable(form: Form, rule: str, message: str) -> Report:
-    return _LineReport(form, [Violation(rule, "error", (), message)], [], {}, ())
+    return _LineReport(form, [Violation(rule, "error", (), message)], [], {}, {})
 
 
 def validate_lines(form: Form, lines: Iterable[str], params: Mapping[str, Any] | None = None

@@ -68,6 +68,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:  # pragma: no cover - interactive
         return 130
+    except BrokenPipeError:  # output piped into head: stop quietly
+        sys.stderr.close()
+        return 0
 
 
 def cmd_lint(args: argparse.Namespace) -> int:
@@ -150,13 +153,18 @@ def cmd_graph(args: argparse.Namespace) -> int:
     print(f'digraph "{form.id}" {{\n  rankdir=TB; node [shape=box];')
     for q in form.questions:
         if not q.computed:
-            print(f'  "{q.id}" [label="{q.number or q.id}"];')
+            print(f'  "{q.id}" [label={_dot(q.number or q.id)}];')
     print('  "end" [shape=doublecircle];')
     for t in form.transitions:
-        label = f' [label="{t.guard}"]' if t.guard else ' [style=dashed]'
+        label = f" [label={_dot(t.guard)}]" if t.guard else " [style=dashed]"
         print(f'  "{t.source}" -> "{t.target}"{label};')
     print("}")
     return 0
+
+
+def _dot(text: str) -> str:
+    """A Graphviz quoted string."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def cmd_forms(args: argparse.Namespace) -> int:

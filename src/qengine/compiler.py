@@ -39,6 +39,24 @@ def num_ne(a: Any, b: Any) -> bool:
     return not num_eq(a, b)
 
 
+def _answer_vs_constant(name: str, op: str, pyop: Callable[[Any, Any], bool], c: Any) -> Fn:
+    """The commonest rule, ``q4 == ②``, as one small closure (it runs in every jump)."""
+    if op == "==" and pyop is operator.eq:
+        return lambda env: env.get(name) == c  # c is never None, so unanswered is False
+    if op == "==":
+        def numeric_eq(env: dict[str, Any]) -> bool:
+            a = env.get(name)
+            return a is not None and (a == c or num_eq(a, c))
+
+        return numeric_eq
+
+    def compare(env: dict[str, Any]) -> bool:
+        a = env.get(name)
+        return a is not None and pyop(a, c)
+
+    return compare
+
+
 class _Compiler:
     def __init__(self, form: FormDef, types: Types) -> None:
         self.form = form
@@ -136,6 +154,10 @@ class _Compiler:
             pyop = num_eq if op == "==" else num_ne
         lf = self.expr(node.left)
         is_const, c = self.const(node.right)
+        left = node.left
+        if is_const and isinstance(left, n.Name) and left.id in self.questions and (
+                self.questions[left.id].type != "computed"):
+            return _answer_vs_constant(left.id, op, pyop, c)
         if is_const:
             def compare_const(env: dict[str, Any]) -> bool:
                 a = lf(env)
@@ -292,8 +314,13 @@ def compile_definition(form: FormDef, types: Types, diag: Diagnostics,
         steps.append(Step(q.id, q.index, make_coercer(pub), q.required, q.type == "multiple",
                           jumps, comp.computed.get(q.id)))
         if q.type != "computed":
-            for j in q.jumps:
-                transitions.append(Transition(q.id, j.target, n.to_source(j.when), j.loc))
+            for k, j in enumerate(q.jumps):
+                # A jump to `end` lands on the closing section: the edge points at the state it
+                # really reaches, so a drawing of the machine never skips the sign-off.
+                at = targets[(q.id, k)]
+                target = form.questions[at].id if j.target == END and at < len(form.questions) \
+                    else j.target
+                transitions.append(Transition(q.id, target, n.to_source(j.when), j.loc))
             transitions.append(Transition(q.id, following[q.id], None, q.loc))
     checks = tuple(_check(comp, c, form) for c in form.checks)
     sections = tuple((s.id, s.titles, s.questions) for s in form.sections)

@@ -132,11 +132,3 @@ class ParamError(QengineError, ValueError):
     def __init__(self, name: str, message: str) -> None:
         self.name = name
         super().__init__(f"param {name!r}: {message}")
-
-
-class RecordError(QengineError, ValueError):
-    """A batch input line cannot be read as a record (bad JSON, not an object)."""
-
-    def __init__(self, where: str, message: str) -> None:
-        self.where = where
-        super().__init__(f"{where}: {message}")

@@ -92,21 +92,21 @@ class Interview:
         q = self.current
         return None if q is None else self._state.answers.get(q.id)
 
-    def _view(self) -> tuple[list[str], dict[str, Any], list[str]]:
+    def _view(self) -> tuple[list[str], dict[str, Any]]:
         env = dict(self._params)
-        path, present = self.form._walk(self._state.answers, env, None)
-        return path, env, present
+        path = self.form._walk(self._state.answers, env, None)
+        return path, env
 
     @property
     def answers(self) -> dict[str, Any]:
         """The answers on the current path (what would be submitted), computed values included."""
-        path, env, present = self._view()
-        return self.form._output(path, env, present)
+        path, env = self._view()
+        return self.form._output(path, env, self._state.answers)
 
     @property
     def violations(self) -> tuple[Violation, ...]:
         """The checks that hold on the current answers (errors and warnings)."""
-        _path, env, _present = self._view()
+        _path, env = self._view()
         problems: list[Violation] = []
         self.form._run_checks(env, problems)
         return tuple(problems)

@@ -64,10 +64,22 @@ def resolve_source(source: str | os.PathLike[str]) -> str:
     return text
 
 
+def _unknown_form(path: str, diag: Diagnostics) -> bool:
+    """Report a name that is neither a file nor a bundled form (True when reported)."""
+    if os.path.exists(path) or os.sep in path or path.endswith((".yaml", ".yml")):
+        return False
+    names = ", ".join(bundled_forms()) or "none"
+    diag.fail(SourceLocation(path, 0, 0), "unknown_form",
+              f"no form file and no bundled form named {path!r} (bundled: {names})")
+    return True
+
+
 def lint(source: str | os.PathLike[str]) -> list[Problem]:
     """Every problem of a form file (errors and warnings), located; never raises for bad input."""
     path = resolve_source(source)
     diag = Diagnostics(path)
+    if _unknown_form(path, diag):
+        return diag.problems
     text = read_text(path, diag)
     if text is None:
         return diag.problems
@@ -81,10 +93,7 @@ def load(source: str | os.PathLike[str]) -> Form:
     """
     path = resolve_source(source)
     diag = Diagnostics(path)
-    if not os.path.exists(path) and os.sep not in path and not path.endswith((".yaml", ".yml")):
-        names = ", ".join(bundled_forms()) or "none"
-        diag.fail(SourceLocation(path, 0, 0), "unknown_form",
-                  f"no form file and no bundled form named {path!r} (bundled: {names})")
+    if _unknown_form(path, diag):
         raise FormError(diag.problems)
     text = read_text(path, diag)
     if text is None:

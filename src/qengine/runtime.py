@@ -7,7 +7,9 @@ question is asked unless an earlier asked question's jump, which fired, points p
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+import datetime as _dt
+import re
+from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -146,15 +148,15 @@ class Violation:
 class Report:
     """The result of :meth:`Form.validate`: ``ok`` is true when no error holds."""
 
-    __slots__ = ("_env", "_form", "_path", "_present", "violations")
+    __slots__ = ("_env", "_form", "_path", "_record", "violations")
 
     def __init__(self, form: Form, violations: list[Violation], path: list[str], env: Env,
-                 present: Iterable[str]) -> None:
+                 record: Mapping[str, Any]) -> None:
         self._form = form
         self.violations: tuple[Violation, ...] = tuple(violations)
         self._path = path
         self._env = env
-        self._present = present
+        self._record = record
 
     @property
     def ok(self) -> bool:
@@ -176,7 +178,7 @@ class Report:
     @property
     def record(self) -> dict[str, Any]:
         """The record as the form sees it: answers on the path (valid ones), computed values."""
-        return self._form._output(self._path, self._env, self._present)
+        return self._form._output(self._path, self._env, self._record)
 
     def to_dict(self) -> dict[str, Any]:
         return {"ok": self.ok, "errors": [v.to_dict() for v in self.errors],
@@ -214,7 +216,7 @@ class CompiledCheck:
 
 
 class Form:
-    """A compiled form. Made by :func:`qengine.load` (or :func:`qengine.compile_form`)."""
+    """A compiled form. Made by :func:`qengine.load` or :func:`qengine.load_text`."""
 
     def __init__(self, *, id: str, version: str, titles: Mapping[str, str],
                  languages: tuple[str, ...], params: Mapping[str, Any],
@@ -239,6 +241,9 @@ class Form:
         self._by_id = {q.id: q for q in questions}
         self._known = frozenset(self._by_id)
         self._asked_conditions: dict[str, AskedCondition] | None = None
+        # The walk's view of the steps: plain tuples unpack faster than attribute lookups.
+        self._plan = tuple((s.id, s.index, s.coerce, s.required, s.jumps, s.compute)
+                           for s in steps)
 
     # -- the public surface --------------------------------------------------------------------
     @property
@@ -271,8 +276,8 @@ class Form:
              ) -> list[str]:
         """The ids an interview asks, in order, when the answers are those of ``record``."""
         if not isinstance(record, Mapping):
-            return self._walk({}, self._env(params), None)[0]
-        return self._walk(record, self._env(params), None)[0]
+            return self._walk({}, self._env(params), None)
+        return self._walk(record, self._env(params), None)
 
     def validate(self, record: Any, params: Mapping[str, Any] | None = None) -> Report:
         """Check a completed record. Never raises on record content: every problem is a
@@ -291,9 +296,9 @@ class Form:
             for key in sorted(extra, key=str):
                 problems.append(_builtin("unknown_question", (str(key),),
                                          f"{key!r} is not a question of form {self.id}"))
-        path, present = self._walk(record, env, problems)
+        path = self._walk(record, env, problems)
         self._run_checks(env, problems)
-        return Report(self, problems, path, env, present)
+        return Report(self, problems, path, env, record)
 
     def asked_condition(self, qid: str) -> AskedCondition:
         """The condition under which ``qid`` is asked, as data (see :class:`AskedCondition`)."""
@@ -335,6 +340,8 @@ class Form:
                     not numeric and not isinstance(value, str)):
                 raise ParamError(name, f"expected {'a number' if numeric else 'a text'}, got "
                                  f"{value!r}")
+            if not numeric and _ISO_DATE.match(old) and not _is_date(value):
+                raise ParamError(name, f"expected an ISO date (YYYY-MM-DD), got {value!r}")
             values[name] = value
         return values
 
@@ -343,53 +350,51 @@ class Form:
 
     # -- the walk ------------------------------------------------------------------------------
     def _walk(self, record: Mapping[str, Any], env: Env, problems: list[Violation] | None
-              ) -> tuple[list[str], list[str]]:
+              ) -> list[str]:
         """Decide the path for ``record``, filling ``env`` with its valid answers.
 
-        Returns the ids asked and the ids whose answers (possibly blank) the record holds. With
-        ``problems``, also reports missing, invalid and unasked answers.
+        Returns the ids asked, in order. With ``problems``, also reports missing, invalid and
+        unasked answers. This is the hot loop of validation: plain tuples, no attribute lookups.
         """
         path: list[str] = []
-        present: list[str] = []
-        reached_computed: list[Step] = []
+        reached_computed: list[tuple[str, Callable[[Env], Any]]] = []
         get = record.get
+        missing = _MISSING
         skip_to = 0
-        for step in self._steps:
-            qid = step.id
-            if step.index < skip_to:
-                if problems is not None and not is_blank(get(qid)):
-                    problems.append(_builtin("not_asked", (qid,), f"{qid} is answered, but the "
-                                             "jumps skip it: it must be left empty"))
+        for qid, index, coerce, required, jumps, compute in self._plan:
+            if index < skip_to:
+                if problems is not None:
+                    raw = get(qid)
+                    if raw is not None and not is_blank(raw):
+                        problems.append(_builtin("not_asked", (qid,), f"{qid} is answered, but "
+                                                 "the jumps skip it: it must be left empty"))
                 continue
-            if step.compute is not None:
-                reached_computed.append(step)
+            if compute is not None:
+                reached_computed.append((qid, compute))
                 continue
             path.append(qid)
-            raw = get(qid, _MISSING)
-            if raw is not _MISSING and not is_blank(raw):
-                try:
-                    value = step.coerce(raw)
-                except AnswerError as exc:  # an invalid answer counts as none, and is not kept
-                    if problems is not None:
-                        problems.append(_builtin(exc.code, (qid,), exc.message))
-                else:
-                    env[qid] = value
-                    present.append(qid)
-            else:
-                if raw is not _MISSING:
-                    present.append(qid)  # left blank on purpose
-                if step.required and problems is not None:
+            raw = get(qid, missing)
+            if raw is missing or raw is None or (type(raw) is str and not raw.strip()) or (
+                    (type(raw) is list or type(raw) is tuple) and not raw):
+                if required and problems is not None:
                     problems.append(_builtin("required", (qid,), f"{qid} is required but has "
                                              "no answer"))
-            for guard, target in step.jumps:
-                if guard(env):
-                    skip_to = target
-                    break
-        for step in reached_computed:
-            value = step.compute(env)  # type: ignore[misc]
+            else:
+                try:
+                    env[qid] = coerce(raw)
+                except AnswerError as exc:  # an invalid answer counts as none
+                    if problems is not None:
+                        problems.append(_builtin(exc.code, (qid,), exc.message))
+            if jumps:
+                for guard, target in jumps:
+                    if guard(env):
+                        skip_to = target
+                        break
+        for qid, compute in reached_computed:
+            value = compute(env)
             if value is not None:
-                env[step.id] = value
-        return path, present
+                env[qid] = value
+        return path
 
     def _run_checks(self, env: Env, problems: list[Violation]) -> None:
         primary = self.languages[0]
@@ -404,17 +409,15 @@ class Form:
                         check.messages.get(primary) or next(iter(check.messages.values()), check.id),
                         check.messages))
 
-    def _output(self, path: list[str], env: Env, present: Iterable[str]) -> dict[str, Any]:
-        """A record: the answers on the path (a blank one as None, [] for a multiple choice), in
-        form order, then the computed values."""
-        have = set(present)
+    def _output(self, path: list[str], env: Env, record: Mapping[str, Any]) -> dict[str, Any]:
+        """A record: the valid answers on the path (one left blank as None, [] for a multiple
+        choice), in form order, then the computed values."""
         out: dict[str, Any] = {}
         for qid in path:
-            if qid in have:
-                value = env.get(qid)
-                if value is None:
-                    value = [] if self._by_id[qid].type == "multiple" else None
-                out[qid] = value
+            if qid in env:
+                out[qid] = env[qid]
+            elif qid in record and is_blank(record[qid]):
+                out[qid] = [] if self._by_id[qid].type == "multiple" else None
         for step in self._steps:
             if step.compute is not None and step.id in env:
                 out[step.id] = env[step.id]
@@ -470,6 +473,17 @@ class Form:
             first_jump[step.id] = next(
                 (j for j, (guard, _t) in enumerate(step.jumps) if guard(env)), None)
         return asked
+
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _is_date(text: str) -> bool:
+    try:
+        _dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return bool(_ISO_DATE.match(text))
 
 
 def _builtin(rule: str, questions: tuple[str, ...], message: str) -> Violation:

@@ -300,6 +300,10 @@ class _Checker:
                       f"of type {q.type}")
             return BOOL
         for lit in args[1:]:
+            if not isinstance(lit, (n.Code, n.Num)):
+                self.fail(lit, "bad_arguments", "selected() takes choice codes written as "
+                          "literals (①, 2), not names or expressions")
+                continue
             t = self.infer(lit)
             if t is not None and t.kind not in ("code", "num"):
                 self.fail(lit, "type_mismatch", f"selected() takes choice codes, not {t}")

@@ -9,6 +9,7 @@ number is expected: ``"②"``, ``"2"``, full-width ``"２"``, ``"1,234.5"``, or 
 from __future__ import annotations
 
 import datetime as _dt
+import decimal
 import math
 import re
 from collections.abc import Callable
@@ -78,6 +79,11 @@ def _number_from(qid: str, value: Any, integer: bool) -> int | float | None:
         raise AnswerError(qid, "type", f"expected a number, got {value!r}")
     if isinstance(value, int):
         return value
+    if isinstance(value, decimal.Decimal):
+        if not value.is_finite():
+            raise AnswerError(qid, "type", f"expected a finite number, got {value!r}")
+        value = int(value) if value == value.to_integral_value() else float(value)
+        return _number_from(qid, value, integer)
     if isinstance(value, float):
         if not math.isfinite(value):
             raise AnswerError(qid, "type", f"expected a finite number, got {value!r}")
@@ -193,7 +199,7 @@ def _code_parser(q: Question) -> Callable[[Any], int]:
             text = normalise_text(value)
             if text in _CIRCLED:
                 return code(_CIRCLED[text])
-            if text.isdigit():
+            if text.isascii() and text.isdigit() and len(text) <= 9:
                 return code(int(text))
             if text in by_label:
                 return by_label[text]
@@ -205,8 +211,11 @@ def _code_parser(q: Question) -> Callable[[Any], int]:
 
 def _single(q: Question) -> Coercer:
     code = _code_parser(q)
+    codes = frozenset(c.code for c in q.choices)
 
     def coerce(value: Any) -> Any:
+        if type(value) is int and value in codes:  # the common case, straight through
+            return value
         if value is None:
             return None
         if isinstance(value, str) and not value.strip():
@@ -250,7 +259,8 @@ def check_id_number(text: str) -> str | None:
     """Why ``text`` is not a valid 18-character resident id number (GB 11643), or None."""
     if len(text) != 18:
         return f"an id number has 18 characters, not {len(text)}"
-    if not text[:17].isdigit() or not (text[17].isdigit() or text[17] == "X"):
+    if not text.isascii() or not text[:17].isdigit() or not (
+            text[17].isdigit() or text[17] == "X"):
         return "an id number is 17 digits and a final digit or X"
     try:
         _dt.date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
