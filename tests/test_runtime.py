@@ -86,7 +86,8 @@ def test_transitions_expose_the_state_machine(jumpy: qengine.Form) -> None:
     edges = [(t.target, t.guard) for t in jumpy.transitions_from("a")]
     assert edges == [("c", "a == ②"), ("b", None)]
     assert [(t.target, t.guard) for t in jumpy.transitions_from("c")] == [
-        ("end", "selected(c, ③)"), ("d", None)]
+        ("sign", "selected(c, ③)"), ("d", None)]
+    assert [t.target for t in jumpy.transitions_from("sign")] == ["end"]
     machine = jumpy.state_machine()
     json.dumps(machine)
     assert machine["start"] == "a"
