@@ -204,8 +204,7 @@ def test_subsidy_le_loan_needs_a_loan():
 
 
 def test_below_income_line_follows_the_param():
-    """below_income_line (warning) depends on param income_line alone: 4200 元 is above 4000,
-    below 4500."""
+    """below_income_line (warning) follows param income_line alone: 4200 元 passes 4000, not 4500."""
     rec = record(FID)
     assert "below_income_line" not in warning_rules(F.validate(rec))
     report = F.validate(rec, params={"income_line": 4500})
@@ -314,11 +313,41 @@ def test_q6_1_optional(value):
 @pytest.mark.parametrize("qid,value,rule", [("q10_1", [1, 1], "duplicate"), ("q10_1", [], "required"),
                                             ("head_name", "", "required"),
                                             ("head_name", "  ", "required"),
-                                            ("q2", True, "type")])
+                                            ("q2", True, "type"),
+                                            ("survey_date", "2020-02-30", "format"),
+                                            ("q15_1b", 0.001, "decimals")])
 def test_malformed_answers(qid, value, rule):
-    """A repeated code, an empty required list or text, and a boolean are each refused by code."""
+    """A repeated code, empty required answers, a boolean, a bad date, 0.001 元: each refused by code."""
     report = F.validate(record(FID, {qid: value}))
     assert [(v.rule, v.questions) for v in report.errors] == [(rule, (qid,))]
+
+
+def test_blank_optional_answers_in_record():
+    """Blank optional answers come out of validation as None (exit_year, proxy_note) and [] (q6_1)."""
+    report = F.validate(record(FID, exit_year=None, q6_1=None, proxy_note=""))
+    assert report.violations == ()
+    out = report.record
+    assert (out["exit_year"], out["q6_1"], out["proxy_note"]) == (None, [], None)
+
+
+def test_id_number_lower_case_x_stored_upper():
+    """An id number ending in x is accepted and stored with X."""
+    report = F.validate(record(FID, id_number="11010519491231002x"))
+    assert report.violations == () and report.record["id_number"] == "11010519491231002X"
+
+
+def test_changed_jump_answer_drops_skipped_answers():
+    """Going back to q4 and answering ② drops the kept 4—1 and 4—2 answers from the submission."""
+    rec = record(FID)
+    iv = F.start()
+    answer_until(iv, rec, "q5")
+    iv.goto("q4")
+    assert iv.answer("②").id == "q5"
+    while iv.current is not None:
+        iv.answer(rec.get(iv.current.id))
+    out = iv.submit()
+    assert "q4_1" not in out and "q4_2" not in out and out["q4"] == 2
+    assert list(iv.history) == F.path(out)
 
 
 # -- properties ------------------------------------------------------------------------------------

@@ -329,7 +329,7 @@ def compile_definition(form: FormDef, types: Types, diag: Diagnostics,
                 steps=tuple(steps), checks=checks, transitions=tuple(transitions),
                 sections=sections, closing_index=closing_index, source=source,
                 param_info={p.name: {"label": dict(p.labels), "unit": p.unit}
-                            for p in form.params})
+                            for p in form.params}, definition=form)
 
 
 def _check(comp: _Compiler, check: Any, form: FormDef) -> CompiledCheck:

@@ -224,7 +224,8 @@ class Form:
                  checks: tuple[CompiledCheck, ...], transitions: tuple[Transition, ...],
                  sections: tuple[tuple[str, Mapping[str, str], tuple[str, ...]], ...],
                  closing_index: int, source: str | None = None,
-                 param_info: Mapping[str, Mapping[str, Any]] | None = None) -> None:
+                 param_info: Mapping[str, Mapping[str, Any]] | None = None,
+                 definition: Any = None) -> None:
         self.id = id
         self.version = version
         self.titles = MappingProxyType(dict(titles))
@@ -236,6 +237,9 @@ class Form:
         self.transitions = transitions
         self.sections = sections
         self.source = source
+        #: the definition model this form was compiled from (for analysis tools); the runtime
+        #: itself never looks at it
+        self.definition = definition
         self._steps = steps
         self._closing = closing_index
         self._by_id = {q.id: q for q in questions}
@@ -349,12 +353,14 @@ class Form:
         return self.resolve_params(params) if params else dict(self.params)
 
     # -- the walk ------------------------------------------------------------------------------
-    def _walk(self, record: Mapping[str, Any], env: Env, problems: list[Violation] | None
-              ) -> list[str]:
+    def _walk(self, record: Mapping[str, Any], env: Env, problems: list[Violation] | None,
+              trace: list[tuple[str, int | None]] | None = None) -> list[str]:
         """Decide the path for ``record``, filling ``env`` with its valid answers.
 
         Returns the ids asked, in order. With ``problems``, also reports missing, invalid and
-        unasked answers. This is the hot loop of validation: plain tuples, no attribute lookups.
+        unasked answers; with ``trace``, records (question, jump number or None for the
+        fall-through) at each question with jumps. This is the hot loop of validation: plain
+        tuples, no attribute lookups.
         """
         path: list[str] = []
         reached_computed: list[tuple[str, Callable[[Env], Any]]] = []
@@ -386,10 +392,15 @@ class Form:
                     if problems is not None:
                         problems.append(_builtin(exc.code, (qid,), exc.message))
             if jumps:
-                for guard, target in jumps:
+                for k, (guard, target) in enumerate(jumps):
                     if guard(env):
                         skip_to = target
+                        if trace is not None:
+                            trace.append((qid, k))
                         break
+                else:
+                    if trace is not None:
+                        trace.append((qid, None))
         for qid, compute in reached_computed:
             value = compute(env)
             if value is not None:

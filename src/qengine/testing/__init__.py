@@ -1,10 +1,41 @@
-"""Testing a form's skip logic: hypothesis strategies built from any compiled form.
+"""Testing a form's skip logic: hypothesis strategies and path enumeration for any compiled form.
 
 This is the only part of qengine that imports hypothesis.
 """
 
 from __future__ import annotations
 
+from ..explore import FormPath
+from .paths import Coverage, count_paths, coverage, paths
+from .properties import PROPERTIES, check_form
+from .scenarios import (
+    Answer,
+    Back,
+    Change,
+    InterviewScript,
+    InvalidRecord,
+    SnapshotResume,
+    interviews,
+    invalid_records,
+)
 from .strategies import answers, records
 
-__all__ = ["answers", "records"]
+__all__ = [
+    "PROPERTIES",
+    "Answer",
+    "Back",
+    "Change",
+    "Coverage",
+    "FormPath",
+    "InterviewScript",
+    "InvalidRecord",
+    "SnapshotResume",
+    "answers",
+    "check_form",
+    "count_paths",
+    "coverage",
+    "interviews",
+    "invalid_records",
+    "paths",
+    "records",
+]

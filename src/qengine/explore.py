@@ -1,0 +1,303 @@
+"""Exploring a compiled form's state space: which paths exist, with a witness record for each.
+
+The branching of a form comes only from its jumps. A question matters to the branching when it has
+jumps or when a later jump's rule reads it; every other question gets one plain answer. A question
+that matters is tried with a few *representative* answers: every code of a choice question, and for
+a number the values around each constant it is compared with (so ``i23 == 0`` is tried with 0 and 1).
+That makes the exploration exact where the domain is finite or the rules compare with constants,
+and :attr:`Explorer.exact` says when it is not.
+
+Used by :mod:`qengine.testing` (paths, coverage) and by the linter's whole-form analysis.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import attrs
+
+from . import nodes as n
+from .runtime import Form, Question
+
+DEFAULT_ID_NUMBER = "11010519491231002X"
+NUMERIC = ("integer", "number", "money", "year")
+
+
+@attrs.frozen(slots=True)
+class FormPath:
+    """One distinct path: the ids asked, in order, and a record that takes it."""
+
+    questions: tuple[str, ...]
+    witness: dict[str, Any] = attrs.field(eq=False)
+
+
+def rule_refs(node: n.Node, form: Form) -> set[str]:
+    """The question ids a rule reads, with computed values expanded to what they read."""
+    out: set[str] = set()
+    definition = form.definition
+    values = {q.id: q.value for q in definition.questions if q.value is not None}
+    stack = [m.id for m in n.names(node)]
+    while stack:
+        name = stack.pop()
+        if name in out or name not in form._by_id:
+            continue
+        out.add(name)
+        if name in values:
+            stack.extend(m.id for m in n.names(values[name]))
+    return out
+
+
+def rules_of(form: Form) -> list[n.Node]:
+    """Every rule of a form: jump conditions, check rules and computed values."""
+    d = form.definition
+    out = [j.when for q in d.questions for j in q.jumps]
+    out += [c.expr for c in d.checks]
+    out += [q.value for q in d.questions if q.value is not None]
+    return out
+
+
+def compared_constants(form: Form) -> dict[str, set[Any]]:
+    """For each question, the constants (literals and params) rules compare it with."""
+    params = form.params
+    out: dict[str, set[Any]] = {}
+
+    def value_of(node: n.Node) -> Any:
+        lit = n.literal_value(node)
+        if lit is not None:
+            return lit
+        if isinstance(node, n.Name) and node.id in params:
+            return params[node.id]
+        return None
+
+    for rule in rules_of(form):
+        for node in n.walk(rule):
+            pairs: list[tuple[n.Node, list[n.Node]]] = []
+            if isinstance(node, n.Compare):
+                pairs = [(node.left, [node.right]), (node.right, [node.left])]
+            elif isinstance(node, n.In):
+                pairs = [(node.left, list(node.items.items))]
+            elif isinstance(node, n.Call) and node.func == "selected" and node.args:
+                pairs = [(node.args[0], list(node.args[1:]))]
+            for side, others in pairs:
+                if isinstance(side, n.Name) and side.id in form._by_id:
+                    for other in others:
+                        value = value_of(other)
+                        if value is not None:
+                            out.setdefault(side.id, set()).add(value)
+    return out
+
+
+def default_answer(q: Question) -> Any:
+    """A plain valid answer to ``q``: its first code, its lower bound or 0, "x", a valid date."""
+    if q.type == "single":
+        return q.choices[0].code
+    if q.type == "multiple":
+        return [q.choices[0].code]
+    if q.type in NUMERIC:
+        lo = q.min if q.min is not None else (1900 if q.type == "year" else 0)
+        if q.max is not None and lo > q.max:
+            lo = q.max
+        return int(lo) if float(lo).is_integer() else lo
+    if q.type == "date":
+        return q.min or "2020-01-01"
+    if q.type == "id_number":
+        return DEFAULT_ID_NUMBER
+    return "x"
+
+
+def representatives(form: Form, q: Question, constants: set[Any]) -> tuple[list[Any], bool]:
+    """A few answers that between them show every way rules can see ``q``; exact or not."""
+    coerce = form._steps[q.index].coerce
+    values: list[Any] = []
+    exact = True
+    if q.type == "single":
+        values = [c.code for c in q.choices]
+    elif q.type == "multiple":
+        codes = [c.code for c in q.choices]
+        if len(codes) <= 4:
+            values = [[c for i, c in enumerate(codes) if mask >> i & 1]
+                      for mask in range(1, 2 ** len(codes))]
+        else:
+            values = [[c] for c in codes] + [codes]
+            exact = False
+    elif q.type in NUMERIC:
+        step = 1 if q.type in ("integer", "year") else 0.01
+        points = {default_answer(q)}
+        for c in constants:
+            if isinstance(c, (int, float)) and not isinstance(c, bool):
+                points |= {c - step, c, c + step}
+        for bound in (q.min, q.max):
+            if bound is not None:
+                points.add(bound)
+        values = sorted(points)
+    else:
+        values = [default_answer(q), *sorted(c for c in constants if isinstance(c, str))]
+        exact = all(isinstance(c, str) for c in constants)
+    accepted = []
+    for v in values:
+        try:
+            if coerce(v) is not None:
+                accepted.append(round(v, 2) if isinstance(v, float) else v)
+        except Exception:  # outside the question's range: not a possible answer
+            continue
+    if not q.required:
+        accepted.append([] if q.type == "multiple" else None)
+    return accepted, exact
+
+
+class Explorer:
+    """The branching structure of one compiled form."""
+
+    def __init__(self, form: Form) -> None:
+        self.form = form
+        steps = form._steps
+        self.n = len(steps)
+        constants = compared_constants(form)
+        index = {s.id: s.index for s in steps}
+        d = form.definition
+        self.guard_refs: list[set[str]] = [
+            set().union(*(rule_refs(j.when, form) for j in q.jumps)) if q.jumps else set()
+            for q in d.questions]
+        # needed_after[i]: answers before i that a jump at i or later reads.
+        self.needed_after: list[tuple[str, ...]] = [()] * (self.n + 1)
+        later: set[str] = set()
+        for i in range(self.n - 1, -1, -1):
+            later |= self.guard_refs[i]
+            self.needed_after[i] = tuple(sorted(q for q in later if index[q] < i))
+        read_later = set().union(*self.needed_after)
+        self.branching = {steps[i].id for i in range(self.n) if steps[i].jumps} | read_later
+        self.read_later = read_later
+        self.values: dict[str, list[Any]] = {}
+        self.exact = True
+        for qid in self.branching:
+            q = form.question(qid)
+            if q.computed:
+                continue
+            self.values[qid], exact = representatives(form, q, constants.get(qid, set()))
+            self.exact &= exact
+        self.defaults = {q.id: default_answer(q) for q in form.questions if not q.computed}
+
+    def _next(self, i: int, skip_to: int) -> int:
+        return self.form._next_index(max(i, skip_to))
+
+    def _outcome(self, i: int, env: dict[str, Any]) -> int:
+        """Where the jumps of question i send the interview: the index to continue from."""
+        for guard, target in self.form._steps[i].jumps:
+            if guard(env):
+                return target
+        return i + 1
+
+    def _choices(self, i: int, env: dict[str, Any]) -> list[tuple[Any, dict[str, Any], int]]:
+        """The answers worth trying at branching question i: (value, env after, next index).
+        Answers with the same effect are merged unless a later jump reads this one."""
+        step = self.form._steps[i]
+        out: list[tuple[Any, dict[str, Any], int]] = []
+        seen: set[int] = set()
+        for value in self.values.get(step.id, [self.defaults[step.id]]):
+            after = dict(env)
+            canonical = step.coerce(value)
+            if canonical is not None:
+                after[step.id] = canonical
+            target = self._outcome(i, after)
+            if step.id not in self.read_later:
+                if target in seen:
+                    continue
+                seen.add(target)
+            out.append((value, after, target))
+        return out
+
+    def paths(self, limit: int | None = None) -> Iterator[FormPath]:
+        """Every distinct path with a witness record; at most ``limit`` of them."""
+        seen: set[tuple[str, ...]] = set()
+        start = dict(self.form.params)
+        produced = 0
+        # An explicit stack of (index, skip_to, env, path, witness): no recursion limit.
+        stack: list[tuple[int, int, dict[str, Any], list[str], dict[str, Any]]] = [
+            (0, 0, start, [], {})]
+        steps = self.form._steps
+        while stack:
+            i, skip_to, env, path, witness = stack.pop()
+            i = self._next(i, skip_to)
+            while i < self.n and steps[i].id not in self.branching:
+                qid = steps[i].id
+                path.append(qid)
+                witness[qid] = self.defaults[qid]
+                canonical = steps[i].coerce(witness[qid])
+                if canonical is not None:
+                    env[qid] = canonical
+                i = self._next(i + 1, skip_to)
+            if i >= self.n:
+                key = tuple(path)
+                if key not in seen:
+                    seen.add(key)
+                    yield FormPath(key, witness)
+                    produced += 1
+                    if limit is not None and produced >= limit:
+                        return
+                continue
+            qid = steps[i].id
+            for value, after, target in reversed(self._choices(i, env)):
+                new_skip = target if target > i + 1 else skip_to
+                stack.append((i + 1, max(skip_to, new_skip), after, [*path, qid],
+                               {**witness, qid: value}))
+
+    def count(self) -> int:
+        """How many distinct paths there are (memoised: fast even when they are many)."""
+        memo: dict[tuple[Any, ...], int] = {}
+        steps = self.form._steps
+
+        def key(i: int, skip_to: int, env: dict[str, Any]) -> tuple[Any, ...]:
+            return (i, skip_to, *(repr(env.get(q)) for q in self.needed_after[i]))
+
+        def count_from(i: int, skip_to: int, env: dict[str, Any]) -> int:
+            i = self._next(i, skip_to)
+            while i < self.n and steps[i].id not in self.branching:
+                i = self._next(i + 1, skip_to)
+            if i >= self.n:
+                return 1
+            k = key(i, skip_to, env)
+            if k not in memo:
+                total = 0
+                for _value, after, target in self._choices(i, env):
+                    new_skip = target if target > i + 1 else skip_to
+                    total += count_from(i + 1, max(skip_to, new_skip), after)
+                memo[k] = total
+            return memo[k]
+
+        return count_from(0, 0, dict(self.form.params))
+
+    def reachable(self) -> dict[str, list[dict[str, Any]]]:
+        """For each question that some path asks: a few environments in which it is asked.
+
+        Memoised on the state (position, skip, answers later jumps read), so it stays fast when the
+        number of paths is huge.
+        """
+        steps = self.form._steps
+        out: dict[str, list[dict[str, Any]]] = {}
+        visited: set[tuple[Any, ...]] = set()
+        stack: list[tuple[int, int, dict[str, Any]]] = [(0, 0, dict(self.form.params))]
+        while stack:
+            i, skip_to, env = stack.pop()
+            i = self._next(i, skip_to)
+            if i >= self.n:
+                continue
+            k = (i, skip_to, *(repr(env.get(q)) for q in self.needed_after[i]))
+            if k in visited:
+                continue
+            visited.add(k)
+            qid = steps[i].id
+            envs = out.setdefault(qid, [])
+            if len(envs) < 8:
+                envs.append(env)
+            if qid not in self.branching:
+                after = dict(env)
+                canonical = steps[i].coerce(self.defaults[qid])
+                if canonical is not None:
+                    after[qid] = canonical
+                stack.append((i + 1, skip_to, after))
+                continue
+            for _value, after, target in self._choices(i, env):
+                new_skip = target if target > i + 1 else skip_to
+                stack.append((i + 1, max(skip_to, new_skip), after))
+        return out
