@@ -47,3 +47,35 @@ def test_long_label_is_refused_with_its_length() -> None:
     text = form_yaml("- id: a\n  label: " + "x" * 10_000_000 + "\n  type: text\n")
     [problem] = problems_of(text)
     assert "too long" in problem.message
+
+
+def test_fast_and_full_schema_checks_agree() -> None:
+    """fastjsonschema's yes/no equals jsonschema's on good forms and on each kind of bad one."""
+    from pathlib import Path
+
+    import yaml
+
+    from qengine.schema import _validator, is_valid
+
+    root = Path(__file__).resolve().parent.parent
+    docs = [yaml.safe_load(p.read_text("utf-8")) for p in (root / "forms").glob("*.yaml")]
+    for path in (root / "tests" / "golden").glob("*/form.yaml"):
+        try:
+            docs.append(yaml.safe_load(path.read_text("utf-8")))
+        except yaml.YAMLError:
+            continue  # YAML-level cases never reach the schema
+    good = docs[0]
+    q = good["sections"][1]["questions"][0]
+    mutants = [
+        {**good, "extra": 1}, {**good, "version": 3}, {**good, "sections": []},
+        {**good, "languages": ["zh", "zh"]}, {**good, "params": {"Bad": 1}},
+        {**good, "sections": [{**good["sections"][1], "questions": [{**q, "type": "x"}]}]},
+        {**good, "sections": [{**good["sections"][1], "questions": [{**q, "label": ""}]}]},
+        {**good, "sections": [{**good["sections"][1], "questions": [{**q, "jump": {}}]}]},
+        {**good, "checks": [{"id": "c", "severity": "error", "message": "m"}]},
+        {**good, "checks": [{"id": "c", "severity": "error", "when": "a", "assert": "b",
+                             "message": "m"}]},
+        {**good, "title": {"zh": 3}}, {**good, "choice_lists": {"x": []}},
+    ]
+    for doc in docs + mutants:
+        assert is_valid(doc) == (not list(_validator().iter_errors(doc))), doc.get("form")

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from .runtime import Form
 
 SNAPSHOT_FORMAT = 1
+_ABSENT: Any = object()
 
 
 @attrs.frozen(slots=True)
@@ -40,23 +41,38 @@ class State:
 
 
 class Interview:
-    """Drives one interview. Get one from :meth:`Form.start` or :meth:`Form.resume`."""
+    """Drives one interview. Get one from :meth:`Form.start` or :meth:`Form.resume`.
+
+    Inside, the interview keeps plain dicts and lists and an undo log, so a step costs the same
+    on a 10,000-question form as on a small one; :attr:`state` hands out a frozen copy.
+    """
 
     def __init__(self, form: Form, params: dict[str, Any]) -> None:
         self.form = form
         self._params = params
-        self._state = State(MappingProxyType({}), (), (), MappingProxyType(dict(params)),
-                            form._next_index(0))
+        self._answers: dict[str, Any] = {}
+        self._history: list[str] = []
+        self._frontiers: list[int] = []
+        self._undo: list[Any] = []  # the env value each history entry replaced (or _ABSENT)
+        self._env: dict[str, Any] = dict(params)
+        self._cursor = form._next_index(0)
 
     # -- reading -------------------------------------------------------------------------------
     @property
     def state(self) -> State:
-        """The current state (a frozen value: compare, keep, or restore it with ``restore``)."""
-        return self._state
+        """The current state, as a frozen value: compare it, keep it, ``restore`` it."""
+        return State(MappingProxyType(dict(self._answers)), tuple(self._history),
+                     tuple(self._frontiers), MappingProxyType(dict(self._env)), self._cursor)
 
     def restore(self, state: State) -> None:
         """Go back to a state this interview (or another of the same form) was in."""
-        self._state = state
+        self._answers = dict(state.answers)
+        self._history = list(state.history)
+        self._frontiers = list(state.frontiers)
+        self._env = dict(state.env)
+        # Rebuild the undo log: before each confirmed answer, that question had no env value.
+        self._undo = [_ABSENT] * len(self._history)
+        self._cursor = state.cursor
 
     @property
     def params(self) -> Mapping[str, Any]:
@@ -65,43 +81,43 @@ class Interview:
     @property
     def current(self) -> Question | None:
         """The question to ask now; None when every question has been asked."""
-        cursor = self._state.cursor
-        steps = self.form._steps
-        return self.form.question(steps[cursor].id) if cursor < len(steps) else None
+        cursor = self._cursor
+        questions = self.form.questions
+        return questions[cursor] if cursor < len(questions) else None
 
     @property
     def finished(self) -> bool:
-        return self._state.cursor >= len(self.form._steps)
+        return self._cursor >= len(self.form.questions)
 
     @property
     def history(self) -> tuple[str, ...]:
         """The ids asked and answered so far, in order."""
-        return self._state.history
+        return tuple(self._history)
 
     @property
     def can_back(self) -> bool:
-        return bool(self._state.history)
+        return bool(self._history)
 
     @property
     def kept(self) -> dict[str, Any]:
         """Every answer given, including those the current answers make unasked."""
-        return dict(self._state.answers)
+        return dict(self._answers)
 
     def suggested(self) -> Any:
         """The answer kept for the current question (from before a ``back``), or None."""
         q = self.current
-        return None if q is None else self._state.answers.get(q.id)
+        return None if q is None else self._answers.get(q.id)
 
     def _view(self) -> tuple[list[str], dict[str, Any]]:
         env = dict(self._params)
-        path = self.form._walk(self._state.answers, env, None)
+        path = self.form._walk(self._answers, env, None)
         return path, env
 
     @property
     def answers(self) -> dict[str, Any]:
         """The answers on the current path (what would be submitted), computed values included."""
         path, env = self._view()
-        return self.form._output(path, env, self._state.answers)
+        return self.form._output(path, env, self._answers)
 
     @property
     def violations(self) -> tuple[Violation, ...]:
@@ -122,7 +138,7 @@ class Interview:
     def __repr__(self) -> str:
         q = self.current
         at = q.id if q else "finished"
-        return f"<Interview {self.form.id} at {at}, {len(self._state.history)} answered>"
+        return f"<Interview {self.form.id} at {at}, {len(self._history)} answered>"
 
     # -- moving --------------------------------------------------------------------------------
     def answer(self, value: Any) -> Question | None:
@@ -131,44 +147,54 @@ class Interview:
         A bad value raises :class:`AnswerError` and changes nothing. ``None`` leaves an optional
         question blank and is refused for a required one.
         """
-        st = self._state
         steps = self.form._steps
-        if st.cursor >= len(steps):
+        cursor = self._cursor
+        if cursor >= len(steps):
             raise AnswerError(None, "finished", "the interview is finished; nothing is asked")
-        step = steps[st.cursor]
-        normalised = step.coerce(value)
+        step = steps[cursor]
+        qid = step.id
+        normalised = step.coerce(value)  # may raise: nothing has changed yet
         if normalised is None and step.required:
-            raise AnswerError(step.id, "required", f"{step.id} is required; it cannot be blank")
-        env = dict(st.env)
+            raise AnswerError(qid, "required", f"{qid} is required; it cannot be blank")
+        env = self._env
+        previous = env.get(qid, _ABSENT)
         if normalised is None:
-            env.pop(step.id, None)
+            env.pop(qid, None)
         else:
-            env[step.id] = normalised
-        frontier = st.frontiers[-1] if st.frontiers else 0
-        for guard, target in step.jumps:
-            if guard(env):
-                frontier = target
-                break
-        answers = dict(st.answers)
-        answers[step.id] = normalised
-        self._state = State(MappingProxyType(answers), (*st.history, step.id),
-                            (*st.frontiers, frontier), MappingProxyType(env),
-                            self.form._next_index(max(st.cursor + 1, frontier)))
+            env[qid] = normalised
+        frontier = self._frontiers[-1] if self._frontiers else 0
+        try:
+            for guard, target in step.jumps:
+                if guard(env):
+                    frontier = target
+                    break
+        except Exception:  # pragma: no cover - compiled guards are total; stay consistent anyway
+            self._put_back(qid, previous)
+            raise
+        self._answers[qid] = normalised
+        self._history.append(qid)
+        self._frontiers.append(frontier)
+        self._undo.append(previous)
+        self._cursor = self.form._next_index(max(cursor + 1, frontier))
         return self.current
+
+    def _put_back(self, qid: str, previous: Any) -> None:
+        if previous is _ABSENT:
+            self._env.pop(qid, None)
+        else:
+            self._env[qid] = previous
 
     def back(self) -> Question | None:
         """Go back to the previous asked question (its answer is kept); returns it.
 
         At the first question nothing changes and None is returned (see ``can_back``).
         """
-        st = self._state
-        if not st.history:
+        if not self._history:
             return None
-        qid = st.history[-1]
-        env = dict(st.env)
-        env.pop(qid, None)
-        self._state = State(st.answers, st.history[:-1], st.frontiers[:-1],
-                            MappingProxyType(env), self.form.question(qid).index)
+        qid = self._history.pop()
+        self._frontiers.pop()
+        self._put_back(qid, self._undo.pop())
+        self._cursor = self.form.question(qid).index
         return self.current
 
     def forward(self) -> Question | None:
@@ -176,13 +202,13 @@ class Interview:
         q = self.current
         if q is None:
             raise AnswerError(None, "finished", "the interview is finished; nothing is asked")
-        if q.id not in self._state.answers:
+        if q.id not in self._answers:
             raise AnswerError(q.id, "no_answer", f"{q.id} has no kept answer to move forward with")
-        return self.answer(self._state.answers[q.id])
+        return self.answer(self._answers[q.id])
 
     def goto(self, qid: str) -> Question | None:
         """Go back to an earlier asked question ``qid`` (a series of ``back``)."""
-        if qid not in self._state.history:
+        if qid not in self._history:
             raise AnswerError(qid, "not_in_history", f"{qid} has not been asked in this interview")
         while self.current is None or self.current.id != qid:
             self.back()
@@ -205,8 +231,8 @@ class Interview:
         form = self.form
         overrides = {k: v for k, v in self._params.items() if form.params.get(k) != v}
         return {"qengine_snapshot": SNAPSHOT_FORMAT, "form": form.id, "version": form.version,
-                "params": overrides, "answers": dict(self._state.answers),
-                "history": list(self._state.history)}
+                "params": overrides, "answers": dict(self._answers),
+                "history": list(self._history)}
 
     @classmethod
     def from_snapshot(cls, form: Form, snap: Any) -> Interview:
@@ -242,7 +268,7 @@ class Interview:
                 iv.answer(answers[qid])
             except AnswerError as exc:
                 raise SnapshotError("bad_answer", f"answer to {qid!r} is refused: {exc}") from None
-        kept = dict(iv._state.answers)
+        kept = iv._answers
         for qid, value in answers.items():
             if qid in kept:
                 continue
@@ -257,6 +283,4 @@ class Interview:
             except AnswerError as exc:
                 raise SnapshotError("bad_answer", f"kept answer to {qid!r} is refused: {exc}"
                                     ) from None
-        st = iv._state
-        iv._state = State(MappingProxyType(kept), st.history, st.frontiers, st.env, st.cursor)
         return iv

@@ -32,6 +32,7 @@ _INT = "tag:yaml.org,2002:int"
 _FLOAT = "tag:yaml.org,2002:float"
 _BOOL = "tag:yaml.org,2002:bool"
 _NULL = "tag:yaml.org,2002:null"
+_IMPLICIT_FIRST = frozenset(k for k in yaml.resolver.Resolver.yaml_implicit_resolvers if k)
 _KNOWN_TAGS = {_STR, _INT, _FLOAT, _BOOL, _NULL, "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
 
 
@@ -121,7 +122,9 @@ def _build(parser: Any, file: str, diag: Diagnostics) -> Any:
     stack: list[list[Any]] = []
     root: Any = None
     documents = 0
-    mark_loc = SourceLocation.from_yaml_mark
+    def mark_loc(file: str, mark: Any) -> SourceLocation:
+        return SourceLocation(file, mark.line + 1, mark.column + 1)
+
     get_event = parser.get_event
     try:
         while True:
@@ -210,7 +213,12 @@ def _scalar(parser: Any, event: Any, loc: SourceLocation, diag: Diagnostics) -> 
     value: str = event.value
     tag = event.tag
     if tag is None or tag == "!":
-        tag = parser.resolve(yaml.ScalarNode, value, event.implicit) if event.implicit[0] else _STR
+        # Only a plain scalar whose first character starts some implicit type (digits, signs,
+        # y/n/t/f/o/~, .) can be other than text; most labels are not, so skip the resolver.
+        if event.implicit[0] and (not value or value[0] in _IMPLICIT_FIRST):
+            tag = parser.resolve(yaml.ScalarNode, value, event.implicit)
+        else:
+            tag = _STR
     if tag == _STR or tag == "tag:yaml.org,2002:timestamp":  # dates stay ISO text
         return value
     if tag == _INT:

@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from .analysis import analyse
 from .compiler import compile_definition
 from .exceptions import Diagnostics, FormError, Problem, sorted_problems
 from .loader import LMap, parse_yaml, read_text
@@ -75,7 +76,11 @@ def _unknown_form(path: str, diag: Diagnostics) -> bool:
 
 
 def lint(source: str | os.PathLike[str]) -> list[Problem]:
-    """Every problem of a form file (errors and warnings), located; never raises for bad input."""
+    """Every problem of a form file (errors and warnings), located; never raises for bad input.
+
+    A form that compiles is also analysed as a whole (:mod:`qengine.analysis`): questions never
+    asked, jumps and checks that can never do anything, unused computed values, missing texts.
+    """
     path = resolve_source(source)
     diag = Diagnostics(path)
     if _unknown_form(path, diag):
@@ -83,7 +88,11 @@ def lint(source: str | os.PathLike[str]) -> list[Problem]:
     text = read_text(path, diag)
     if text is None:
         return diag.problems
-    return compile_text(text, path)[1]
+    form, problems = compile_text(text, path)
+    if form is None:
+        return problems
+    # Whole-form analysis (never in load: it searches the form's paths, and load must stay fast).
+    return sorted_problems([*problems, *analyse(form, text)])
 
 
 def load(source: str | os.PathLike[str]) -> Form:

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import difflib
 import json
+from collections.abc import Callable
 from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+import fastjsonschema
 import jsonschema
 
 from .exceptions import Diagnostics
@@ -31,11 +33,32 @@ def _validator() -> jsonschema.Draft202012Validator:
     return jsonschema.Draft202012Validator(form_schema())
 
 
+@lru_cache(maxsize=1)
+def _fast_verdict() -> Callable[[Any], Any]:
+    """The same schema compiled by fastjsonschema: about 15x faster, but it stops at the first
+    error. It generates code from *our* shipped schema only; form data is never part of that
+    code. The schema keeps to keywords whose meaning is the same in draft-07 and 2020-12."""
+    schema = dict(form_schema())
+    schema["$schema"] = "http://json-schema.org/draft-07/schema#"
+    return fastjsonschema.compile(schema)  # type: ignore[no-any-return]
+
+
+def is_valid(data: Any) -> bool:
+    """The fast yes/no of the schema check (used before the full, located report)."""
+    try:
+        _fast_verdict()(data)
+    except fastjsonschema.JsonSchemaException:
+        return False
+    return True
+
+
 def check_schema(data: Any, diag: Diagnostics, file: str) -> None:
     """Report every place where ``data`` breaks the form schema."""
     if not isinstance(data, LMap):
         loc = getattr(data, "loc", SourceLocation(file, 1, 1))
         diag.fail(loc, "schema", "a form file must be a mapping with form, version, title, sections")
+        return
+    if is_valid(data):  # the common case: no need for jsonschema's slower full report
         return
     for error in _validator().iter_errors(data):
         _report(error, data, diag)

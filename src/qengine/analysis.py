@@ -1,0 +1,591 @@
+"""Whole-form analysis for ``qengine lint``: what a form's jumps and checks can never do.
+
+It runs on a compiled form, after every other stage succeeded, and only for the linter:
+:func:`qengine.load` never pays for it. The findings are warnings with stable codes, each located at
+the question, jump, check or text concerned:
+
+* ``unreachable_question``: no path of the form asks the question;
+* ``jump_never`` / ``jump_always``: a jump that is never taken (its rule never holds, or an earlier
+  jump always wins) / whose rule holds every time its question is asked;
+* ``check_never`` / ``check_always``: a check that never fires / fires on every record it applies to;
+* ``check_not_together``: a check waits for questions that no path asks together, so it never applies;
+* ``unused_computed``: a computed value that no rule uses;
+* ``missing_language``: a text without one of the form's languages.
+
+The search walks the states of the form's state machine (see :mod:`qengine.explore`), trying for each
+question that matters a few representative answers. A claim is made only when that search is
+exhaustive: every question that decides it is a choice, or a number, date or text that rules compare
+only with constants, and no search budget ran out. Otherwise it says so, with at most one
+``cannot_decide`` warning per kind of finding.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as _dt
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any
+
+import attrs
+
+from . import nodes as n
+from .exceptions import AnswerError, Diagnostics, Problem, sorted_problems
+from .explore import NUMERIC, Explorer, compared_constants, representatives, rule_refs
+from .location import SourceLocation
+from .runtime import CompiledCheck, Form, Question
+
+# Search budgets, in units of work: a state visited costs the number of answers that tell it apart
+# from others (so a budget buys fewer states where many answers matter). Deterministic, unlike a
+# time limit: the same form always gives the same findings.
+#: the walk over the whole form (reachability and jumps)
+FORM_BUDGET = 1_000_000
+#: the search for one check, and for all checks together
+CHECK_BUDGET = 100_000
+TOTAL_CHECK_BUDGET = 1_000_000
+
+_ORDERED = ("<", "<=", ">", ">=")
+_BUDGET_RAN_OUT = "the search budget ran out"
+
+Env = dict[str, Any]
+Leaf = Callable[[Env, frozenset[str]], bool]
+Item = tuple[int, int, Env]  # a state to walk from: position, how far a jump skips, answers
+
+
+def analyse(form: Form, text: str | None = None) -> list[Problem]:
+    """The whole-form findings of a compiled ``form`` (warnings), sorted by location.
+
+    ``text`` is the form file's text, for the source line and caret under each finding.
+    """
+    definition = form.definition
+    diag = Diagnostics(definition.file, text)
+    _missing_languages(form, diag)
+    _unused_computed(form, diag)
+    _Analysis(form, diag).run()
+    return sorted_problems(diag.problems)
+
+
+# -- texts and computed values -----------------------------------------------------------------
+def _missing_languages(form: Form, diag: Diagnostics) -> None:
+    languages = form.definition.languages
+    for loc, what, present in form.definition.text_locs:
+        missing = [lang for lang in languages if lang not in present]
+        if missing:
+            diag.warn(loc, "missing_language",
+                      f"{what} has no {', '.join(missing)} text (the form's languages are "
+                      f"{', '.join(languages)})")
+
+
+def _unused_computed(form: Form, diag: Diagnostics) -> None:
+    d = form.definition
+    rules = [j.when for q in d.questions for j in q.jumps] + [c.expr for c in d.checks]
+    rules += [q.value for q in d.questions if q.value is not None]
+    used = {m.id for rule in rules for m in n.names(rule)}
+    for q in d.questions:
+        if q.type == "computed" and q.id not in used:
+            diag.warn(q.loc, "unused_computed",
+                      f"computed value {q.id} is not used by any jump, check or other computed "
+                      "value (records still carry it)")
+
+
+# -- how exactly representative answers stand for a question -----------------------------------
+_COMBINED = "are used in arithmetic or compared with other answers"
+#: a whole numbers question with at most this many possible answers has them all tried
+SMALL_RANGE = 16
+_MANY_CODES = "are multiple choices of more than 4 codes, counted or tested for several codes"
+
+
+def _nodes(rules: Iterable[n.Node], computed: Mapping[str, n.Node]
+           ) -> Iterator[tuple[n.Node, n.Node | None]]:
+    """Every node of ``rules`` with its parent, following computed values into their rules."""
+    followed: set[str] = set()
+    stack: list[tuple[n.Node, n.Node | None]] = [(rule, None) for rule in rules]
+    while stack:
+        node, parent = stack.pop()
+        yield node, parent
+        if isinstance(node, n.Name) and node.id in computed and node.id not in followed:
+            followed.add(node.id)
+            stack.append((computed[node.id], None))
+        stack.extend((child, node) for child in node.children())
+
+
+def _is_constant(node: n.Node, form: Form) -> bool:
+    return n.literal_value(node) is not None or (
+        isinstance(node, n.Name) and node.id in form.params)
+
+
+def _why_inexact(q: Question, name: n.Name, parent: n.Node | None, form: Form) -> str | None:
+    """Why representative answers may miss a way ``parent`` sees ``q``; None when they do not."""
+    if q.type == "single":
+        return None
+    if isinstance(parent, n.Call) and parent.args and parent.args[0] is name:
+        if parent.func in ("answered", "selected") or len(q.choices) <= 4:
+            return None
+        return _MANY_CODES
+    if q.type == "multiple":
+        return None if len(q.choices) <= 4 else _MANY_CODES
+    simple = False
+    if isinstance(parent, n.Compare):
+        other = parent.right if parent.left is name else parent.left
+        simple = _is_constant(other, form) and (
+            q.type in (*NUMERIC, "date") or parent.op not in _ORDERED)
+    elif isinstance(parent, n.In):
+        simple = parent.left is name and all(_is_constant(i, form) for i in parent.items.items)
+    return None if simple else _COMBINED
+
+
+def _small_range(q: Question) -> list[int] | None:
+    """Every answer to a whole-number question with few of them (``min: 0, max: 5``), else None."""
+    if q.type not in ("integer", "year") or q.min is None or q.max is None:
+        return None
+    lo, hi = int(q.min), int(q.max)
+    return list(range(lo, hi + 1)) if 0 <= hi - lo < SMALL_RANGE else None
+
+
+def _inexact(rules: Iterable[n.Node], form: Form, computed: Mapping[str, n.Node]
+             ) -> tuple[set[str], dict[str, str]]:
+    """The questions ``rules`` read in ways their representative answers may miss: those to give
+    more answers, and of them those whose answers stay a sample (id → why).
+
+    Choice codes are all tried, and so is every answer of a small range of whole numbers; a number,
+    date or text compared only with constants is tried on each side of each constant; anything
+    else is a sample."""
+    out: dict[str, str] = {}
+    selected: dict[str, int] = {}
+    for node, parent in _nodes(rules, computed):
+        if isinstance(node, n.Name) and node.id in form._by_id and node.id not in computed:
+            q = form.question(node.id)
+            why = _why_inexact(q, node, parent, form)
+            if why:
+                out.setdefault(q.id, why)
+            if isinstance(parent, n.Call) and parent.func == "selected":
+                selected[q.id] = selected.get(q.id, 0) + 1
+    for qid, count in selected.items():
+        # One selected() is decided by single codes; several together need combinations.
+        if count > 1 and len(form.question(qid).choices) > 4:
+            out.setdefault(qid, _MANY_CODES)
+    return set(out), {qid: why for qid, why in out.items()
+                      if _small_range(form.question(qid)) is None}
+
+
+def _numbers_in(rules: Iterable[n.Node], form: Form, computed: Mapping[str, n.Node]
+                ) -> set[int | float]:
+    """The numbers written in ``rules`` (and the computed values they use), params included."""
+    out: set[int | float] = set()
+    for node, _parent in _nodes(rules, computed):
+        value = form.params.get(node.id) if isinstance(node, n.Name) else n.literal_value(node)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            out.add(value)
+    return out
+
+
+def _next_day(text: str, days: int) -> str | None:
+    try:
+        return (_dt.date.fromisoformat(text) + _dt.timedelta(days=days)).isoformat()
+    except (ValueError, OverflowError):
+        return None
+
+
+def _widen(form: Form, q: Question, values: list[Any], numbers: set[int | float],
+           inexact: bool) -> list[Any]:
+    """``values`` (raw answers to ``q``) plus the days around each date, and, for a question that
+    rules combine with others, a few small values and the numbers those rules mention: enough to
+    show both outcomes of ``q15_1b <= q15_1a`` or ``(q1_total - q1_4) / size < 4000``."""
+    extra: list[Any] = []
+    if q.type == "date":
+        extra += [_next_day(v, d) for v in values if isinstance(v, str) for d in (-1, 1)]
+    if inexact and _small_range(q) is not None:
+        extra += _small_range(q) or []
+    elif inexact and q.type in NUMERIC:
+        lo = q.min if q.min is not None else (1900 if q.type == "year" else 0)
+        extra += [0, 1, 2, lo, lo + 1, lo + 2]
+        extra += [x for c in sorted(numbers) for x in (c, c + 1)]
+    elif inexact and q.type == "date":
+        lo = q.min or "2020-01-01"
+        extra += [lo, _next_day(lo, 1), _next_day(lo, 2)]
+    elif inexact and q.type == "text":
+        extra += ["a", "zzzzzzzzzz"]
+    coerce = form._steps[q.index].coerce
+    out = list(values)
+    seen = {repr(v) for v in values}
+    for v in extra:
+        if v is None or repr(v) in seen:
+            continue
+        try:
+            if coerce(v) is None:
+                continue
+        except AnswerError:  # outside the question's range: not a possible answer
+            continue
+        seen.add(repr(v))
+        out.append(v)
+    return out
+
+
+def _canonical(form: Form, q: Question, values: list[Any]) -> list[Any]:
+    """The answers as rules see them (None for a blank one), each once."""
+    coerce = form._steps[q.index].coerce
+    out: dict[str, Any] = {}
+    for v in values:
+        c = coerce(v)
+        out.setdefault(repr(c), c)
+    return list(out.values())
+
+
+def _join(names: list[str], limit: int = 6) -> str:
+    """``a``, ``a and b``, ``a, b and c``, ``a, b, … and 4 more``."""
+    if len(names) > limit:
+        return ", ".join(names[:limit]) + f" and {len(names) - limit} more"
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+# -- the search --------------------------------------------------------------------------------
+class _Walker:
+    """A depth-first search over the states of a form, memoised like :meth:`Explorer.reachable`.
+
+    A state is a position, how far a jump skips, and the answers that jumps from there on read.
+    ``named`` questions are also tried with each of their candidate answers (kept apart, never
+    merged); the search stops past position ``last`` and calls ``on_leaf`` with the answers and the
+    computed values in ``watch`` that the walk reached (not skipped). A recording walk keeps the
+    positions it asks (``spans``) and, for each of ``marks``, the states in which a walk reaches or
+    jumps over that position (``frontier``): a later search that only cares about questions from a
+    mark on starts there instead of at the first question.
+    """
+
+    def __init__(self, explorer: Explorer, marks: Iterable[int] = ()) -> None:
+        self.ex = explorer
+        self.form = explorer.form
+        self.steps = explorer.form._steps
+        self.marks = sorted(set(marks))
+        self.frontier: dict[int, dict[Any, Item]] = {m: {} for m in self.marks}
+        self.spans: set[tuple[int, int]] = set()
+
+    def search(self, starts: Iterable[Item], named: Mapping[str, list[Any]], last: int,
+               budget: int, on_leaf: Leaf, *, on_stop: Callable[[int, Env], None] | None = None,
+               watch: frozenset[str] = frozenset(), record: bool = False) -> tuple[bool, int]:
+        """Run the search; (whether it finished within ``budget``, the work it took)."""
+        steps, ex = self.steps, self.ex
+        stops = ex.branching | set(named)
+        order = sorted(named, key=lambda qid: self.form._by_id[qid].index)
+        seen: set[tuple[Any, ...]] = set()
+        work = 0
+        stack = [(i, skip_to, env, frozenset[str]()) for i, skip_to, env in starts]
+        while stack:
+            i0, skip_to, env, reached = stack.pop()
+            i = start = max(i0, skip_to)
+            while i <= last:
+                step = steps[i]
+                if step.compute is not None:
+                    if step.id in watch:
+                        reached = reached | {step.id}
+                elif step.id in stops:
+                    break
+                i += 1
+            key: tuple[Any, ...] = ("end", skip_to)
+            if i <= last:
+                key = (i, skip_to, reached, *(repr(env.get(q)) for q in ex.needed_after[i]),
+                       *(repr(env.get(q)) for q in order))
+            if record:
+                self.spans.add((start, min(i, last) + 1))
+                self._mark(i0, min(i, last), key, (i0, skip_to, env))
+            if i > last:
+                if on_leaf(env, reached):
+                    return True, work
+                continue
+            if key in seen:
+                continue
+            work += len(key)
+            if work > budget:
+                return False, work
+            seen.add(key)
+            if on_stop is not None:
+                on_stop(i, env)
+            for after, target in reversed(self._branches(i, self._kept(i, env, order), named)):
+                new_skip = max(skip_to, target) if target > i + 1 else skip_to
+                stack.append((i + 1, new_skip, after, reached))
+        return True, work
+
+    def _mark(self, lo: int, hi: int, key: Any, item: Item) -> None:
+        """Record ``item`` as the state crossing each mark in [lo, hi]; states alike by ``key``
+        cross a mark alike (the same skip, the same answers from there on), so one is kept."""
+        marks = self.marks
+        for k in range(bisect.bisect_left(marks, lo), bisect.bisect_right(marks, hi)):
+            self.frontier[marks[k]].setdefault(key, item)
+
+    def _kept(self, i: int, env: Env, order: list[str]) -> Env:
+        """Only the answers still read from position i on: the copies at each branch stay small."""
+        out = dict(self.form.params)
+        for q in (*self.ex.needed_after[i], *order):
+            if env.get(q) is not None:
+                out[q] = env[q]
+        return out
+
+    def _branches(self, i: int, env: Env, named: Mapping[str, list[Any]]) -> list[tuple[Env, int]]:
+        qid = self.steps[i].id
+        if qid not in named:
+            return [(after, target) for _v, after, target in self.ex._choices(i, env)]
+        out = []
+        for value in named[qid]:
+            after = dict(env)
+            if value is not None:
+                after[qid] = value
+            out.append((after, self.ex._outcome(i, after)))
+        return out
+
+
+@attrs.frozen(slots=True)
+class _CheckPlan:
+    """What the search for one check needs: the answers to try and the positions that matter."""
+
+    check: CompiledCheck
+    loc: SourceLocation
+    named: dict[str, list[Any]]  # question read → canonical answers to try
+    inexact: dict[str, str]  # question read → why its answers are only a sample
+    watch: frozenset[str]  # computed values the check waits for
+    first: int
+    last: int
+
+
+class _Analysis:
+    """Reachability, jumps and checks of one form, reported to ``diag``."""
+
+    def __init__(self, form: Form, diag: Diagnostics) -> None:
+        self.form = form
+        self.d = form.definition
+        self.diag = diag
+        self.computed = {q.id: q.value for q in self.d.questions if q.value is not None}
+        self.ex = Explorer(form)
+        self.constants = compared_constants(form)
+        self.n = len(form._steps)
+        #: findings left undecided, by kind: (location, what, why: question → reason, or None
+        #: when a budget ran out)
+        self.undecided: dict[str, list[tuple[SourceLocation, str, dict[str, str] | None]]] = {}
+        guards = [_inexact((j.when for j in q.jumps), form, self.computed)
+                  for q in self.d.questions]
+        #: per question: the questions its jumps read whose answers stay a sample, and why
+        self.guard_inexact = [approx for _wide, approx in guards]
+        # prefix_exact[i]: every jump before position i is decided by representative answers.
+        self.prefix_exact = [True] * (self.n + 1)
+        for i in range(self.n):
+            self.prefix_exact[i + 1] = self.prefix_exact[i] and not self.guard_inexact[i]
+        self._widen_explorer([wide for wide, _approx in guards])
+
+    def _widen_explorer(self, wide: list[set[str]]) -> None:
+        """Give the exploration more answers for questions that jumps read in arithmetic."""
+        inexact: dict[str, set[int | float]] = {}
+        for q, qids in zip(self.d.questions, wide):
+            for qid in qids:
+                inexact.setdefault(qid, set()).update(
+                    _numbers_in((j.when for j in q.jumps), self.form, self.computed))
+        for qid, values in self.ex.values.items():
+            q = self.form.question(qid)
+            self.ex.values[qid] = _widen(self.form, q, values, inexact.get(qid, set()),
+                                         qid in inexact)
+
+    def run(self) -> None:
+        plans = [self._plan(c, cdef.loc) for c, cdef in zip(self.form.checks, self.d.checks)]
+        walker = _Walker(self.ex, [p.first for p in plans])
+        complete = self._walk_form(walker)
+        reached = set()
+        for start, stop in walker.spans:
+            reached.update(self.form._steps[i].id for i in range(start, stop))
+        unreachable = self._report_unreachable(reached, complete)
+        budget = TOTAL_CHECK_BUDGET
+        for plan in plans:
+            if unreachable & set(plan.check.deps):
+                continue  # the question it waits for is reported as never asked
+            if budget <= 0:
+                self._undecided("check", plan.loc, plan.check.id, None)
+                continue
+            starts = walker.frontier[plan.first].values()
+            budget -= self._check(plan, starts, complete, min(budget, CHECK_BUDGET))
+        self._report_undecided()
+
+    def _undecided(self, kind: str, loc: SourceLocation, what: str,
+                   why: dict[str, str] | None) -> None:
+        self.undecided.setdefault(kind, []).append((loc, what, why))
+
+    def _prefix_reasons(self, index: int) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for why in self.guard_inexact[:index]:
+            out.update(why)
+        return out
+
+    # -- reachability and jumps ----------------------------------------------------------------
+    def _walk_form(self, walker: _Walker) -> bool:
+        """Walk every state once, judging the jumps; whether the walk finished within budget."""
+        steps = self.form._steps
+        # per question with jumps, per jump: [holds somewhere, fails somewhere, taken somewhere]
+        stats = {i: [[False, False, False] for _ in s.jumps] for i, s in enumerate(steps) if s.jumps}
+
+        def on_stop(i: int, env: Env) -> None:
+            step = steps[i]
+            if not step.jumps:
+                return
+            for value in self.ex.values.get(step.id, [self.ex.defaults.get(step.id)]):
+                after = dict(env)
+                canonical = step.coerce(value)
+                if canonical is not None:
+                    after[step.id] = canonical
+                taken = False
+                for k, (guard, _target) in enumerate(step.jumps):
+                    holds = bool(guard(after))
+                    stats[i][k][0 if holds else 1] = True
+                    if holds and not taken:
+                        stats[i][k][2] = taken = True
+
+        complete, _work = walker.search([(0, 0, dict(self.form.params))], {}, self.n - 1,
+                                        FORM_BUDGET, lambda env, reached: False,
+                                        on_stop=on_stop, record=True)
+        asked = {i for start, stop in walker.spans for i in range(start, stop)}
+        for i, per_jump in stats.items():
+            if i in asked:
+                self._report_jumps(self.d.questions[i], per_jump, complete)
+        return complete
+
+    def _report_jumps(self, q: Any, per_jump: list[list[bool]], complete: bool) -> None:
+        exact = complete and self.prefix_exact[q.index] and not self.guard_inexact[q.index]
+        for jump, (holds, fails, taken) in zip(q.jumps, per_jump):
+            to = "the closing section" if jump.target == "end" else jump.target
+            rule = n.to_source(jump.when)
+            if holds and fails and taken:
+                continue
+            if not exact:
+                why = None if not complete else {**self._prefix_reasons(q.index),
+                                                 **self.guard_inexact[q.index]}
+                self._undecided("jump", jump.loc, f"{q.id} → {jump.target}", why)
+            elif not holds:
+                self.diag.warn(jump.loc, "jump_never",
+                               f"the jump of {q.id} to {to} is never taken: `{rule}` never "
+                               f"holds when {q.id} is asked")
+            elif not taken:
+                self.diag.warn(jump.loc, "jump_never",
+                               f"the jump of {q.id} to {to} is never taken: whenever `{rule}` "
+                               "holds, an earlier jump of the question is taken first")
+            elif not fails:
+                self.diag.warn(jump.loc, "jump_always",
+                               f"the jump of {q.id} to {to} is always taken: `{rule}` holds for "
+                               f"every answer to {q.id} on every path")
+
+    def _report_unreachable(self, reached: set[str], complete: bool) -> set[str]:
+        out = set()
+        for q in self.d.questions:
+            if q.type == "computed" or q.id in reached:
+                continue
+            if complete and self.prefix_exact[q.index]:
+                out.add(q.id)
+                self.diag.warn(q.loc, "unreachable_question",
+                               f"{q.id} is never asked: the jumps before it skip it on every path")
+            else:
+                why = self._prefix_reasons(q.index) if complete else None
+                self._undecided("unreachable_question", q.loc, q.id, why)
+        return out
+
+    # -- checks --------------------------------------------------------------------------------
+    def _plan(self, check: CompiledCheck, loc: SourceLocation) -> _CheckPlan:
+        """The answers to try for each question ``check`` reads, and where the search runs."""
+        wide, inexact = _inexact([check.expr], self.form, self.computed)
+        numbers = _numbers_in([check.expr], self.form, self.computed)
+        named: dict[str, list[Any]] = {}
+        for qid in rule_refs(check.expr, self.form):
+            q = self.form.question(qid)
+            if q.computed:
+                continue
+            base = self.ex.values.get(qid) or representatives(
+                self.form, q, self.constants.get(qid, set()))[0]
+            named[qid] = _canonical(self.form, q,
+                                    _widen(self.form, q, base, numbers, qid in wide))
+        by_id = self.form._by_id
+        watch = frozenset(d for d in check.deps if by_id[d].computed)
+        positions = [by_id[qid].index for qid in (*named, *watch)]
+        return _CheckPlan(check, loc, named, {q: w for q, w in inexact.items() if q in named},
+                          watch, min(positions, default=0), max(positions, default=-1))
+
+    def _check(self, plan: _CheckPlan, starts: Iterable[Item], walked: bool, budget: int) -> int:
+        """Search for records on which a check fires and does not; report; the work it took."""
+        check, deps = plan.check, plan.check.deps
+        found = {"fires": False, "passes": False}
+        together: set[frozenset[str]] = set()
+        computes = {cid: self.form._steps[self.form._by_id[cid].index].compute
+                    for cid in plan.watch}
+
+        def on_leaf(env: Env, reached: frozenset[str]) -> bool:
+            if plan.watch:
+                env = dict(env)
+                for cid in reached:
+                    value = computes[cid](env)  # type: ignore[misc]
+                    if value is not None:
+                        env[cid] = value
+            answered = frozenset(d for d in deps if env.get(d) is not None)
+            if len(answered) < len(deps):
+                together.add(answered)
+                return False
+            found["fires" if check.fires(env) else "passes"] = True
+            return found["fires"] and found["passes"]
+
+        complete, work = _Walker(self.ex).search(starts, plan.named, plan.last, budget, on_leaf,
+                                                 watch=plan.watch)
+        complete &= walked
+        if found["fires"] and found["passes"]:
+            return work
+        asked_exact = complete and self.prefix_exact[plan.last + 1]
+        why = None if not complete else {**self._prefix_reasons(plan.last + 1), **plan.inexact}
+        if not (found["fires"] or found["passes"]):
+            if asked_exact:
+                self._never_applies(plan, together)
+            else:
+                self._undecided("check", plan.loc, check.id, why)
+        elif not asked_exact or plan.inexact:
+            self._undecided("check", plan.loc, check.id, why)
+        else:
+            self._one_sided(plan, fires=found["fires"])
+        return work
+
+    def _one_sided(self, plan: _CheckPlan, fires: bool) -> None:
+        check = plan.check
+        holds = "always" if fires == (check.kind == "when") else "never"
+        if fires:
+            self.diag.warn(plan.loc, "check_always",
+                           f"check {check.id} fires on every record it applies to: "
+                           f"`{check.source}` {holds} holds once its questions are answered")
+        else:
+            self.diag.warn(plan.loc, "check_never",
+                           f"check {check.id} never fires: `{check.source}` {holds} holds once "
+                           "its questions are answered")
+
+    def _never_applies(self, plan: _CheckPlan, together: set[frozenset[str]]) -> None:
+        """Report a check that no record ever applies to, naming the questions that keep it out."""
+        check = plan.check
+        deps = sorted(check.deps, key=lambda qid: self.form._by_id[qid].index)
+        missing = [d for d in deps if not any(d in s for s in together)]
+        if missing:
+            self.diag.warn(plan.loc, "check_never",
+                           f"check {check.id} never applies: {_join(missing)} never has a "
+                           "value on any path")
+            return
+        apart = next(((a, b) for k, a in enumerate(deps) for b in deps[k + 1:]
+                      if not any(a in s and b in s for s in together)), None)
+        names = f"both {apart[0]} and {apart[1]}" if apart else f"all of {_join(deps)}"
+        self.diag.warn(plan.loc, "check_not_together",
+                       f"check {check.id} never applies: no path asks {names}, and it waits "
+                       "for an answer to each")
+
+    # -- what could not be decided -------------------------------------------------------------
+    def _report_undecided(self) -> None:
+        whats = {"unreachable_question": "whether {} can be asked",
+                 "jump": "whether the jumps {} are taken on some paths and not on others",
+                 "check": "whether the checks {} can both fire and pass"}
+        for kind, items in self.undecided.items():
+            items.sort(key=lambda item: (item[0].line, item[0].column))
+            by_reason: dict[str, list[str]] = {}
+            ran_out = False
+            for _loc, _what, why in items:
+                ran_out |= why is None
+                for qid, reason in (why or {}).items():
+                    if qid not in by_reason.setdefault(reason, []):
+                        by_reason[reason].append(qid)
+            because = [f"only sample answers were tried for {_join(ids)}, which {reason}"
+                       for reason, ids in by_reason.items()]
+            if ran_out:
+                because.append("the search budget ran out")
+            names = _join([what for _loc, what, _why in items])
+            self.diag.warn(items[0][0], "cannot_decide",
+                           f"could not decide {whats[kind].format(names)}: {'; '.join(because)}")
