@@ -35,6 +35,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                    help="override a form param (repeatable)")
     s.add_argument("--quiet", action="store_true", help="print only the summary")
+    s.add_argument("--strict", action="store_true",
+                   help="exit with status 1 when any record has an error (for CI and scripts)")
     s.set_defaults(run=cmd_validate)
 
     s = sub.add_parser("interview", help="run an interview in the terminal")
@@ -134,7 +136,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
     out.write(json.dumps({"summary": {"form": form.id, "version": form.version,
                                       **summary.to_dict()}}, ensure_ascii=False) + "\n")
     print(_summary_text(form, summary), file=sys.stderr)
-    return 1 if summary.with_errors else 0
+    # Records with errors are the report's findings, not a failure of the run; --strict makes
+    # them one, for pipelines that must stop on a bad batch.
+    return 1 if args.strict and summary.with_errors else 0
 
 
 def _summary_text(form: Form, s: Summary) -> str:
