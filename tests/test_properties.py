@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import qengine
-from qengine.testing import answers, records
+from qengine.testing import answers, interview_path, records
 
 FORMS = ["annex6", "annex7", "annex5"]
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -22,18 +22,6 @@ def form_named(name: str) -> qengine.Form:
         _loaded[name] = qengine.load(name) if name != "mini" else qengine.load(
             "examples/household_mini.yaml")
     return _loaded[name]
-
-
-def interview_path(form: qengine.Form, record: dict[str, Any]) -> list[str]:
-    """The ids an interview asks when fed the answers of ``record``."""
-    iv = form.start()
-    asked = []
-    while not iv.finished:
-        q = iv.current
-        assert q is not None
-        asked.append(q.id)
-        iv.answer(record.get(q.id))
-    return asked
 
 
 @pytest.mark.parametrize("name", FORMS)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from .exceptions import AnswerError, SnapshotError, SubmitError
-from .runtime import Question, Violation
+from .runtime import Question, Violation, _Findings
 
 if TYPE_CHECKING:
     from .runtime import Form
@@ -40,7 +40,7 @@ class State:
     cursor: int
 
 
-class Interview:
+class Interview(_Findings):
     """Drives one interview. Get one from :meth:`Form.start` or :meth:`Form.resume`.
 
     Inside, the interview keeps plain dicts and lists and an undo log, so a step costs the same
@@ -126,14 +126,6 @@ class Interview:
         problems: list[Violation] = []
         self.form._run_checks(env, problems)
         return tuple(problems)
-
-    @property
-    def errors(self) -> tuple[Violation, ...]:
-        return tuple(v for v in self.violations if v.severity == "error")
-
-    @property
-    def warnings(self) -> tuple[Violation, ...]:
-        return tuple(v for v in self.violations if v.severity == "warning")
 
     def __repr__(self) -> str:
         q = self.current

@@ -145,7 +145,22 @@ class Violation:
                 "message": self.message}
 
 
-class Report:
+class _Findings:
+    """``errors`` and ``warnings`` split out of ``violations`` (for reports and interviews)."""
+
+    __slots__ = ()
+    violations: tuple[Violation, ...]
+
+    @property
+    def errors(self) -> tuple[Violation, ...]:
+        return tuple(v for v in self.violations if v.severity == "error")
+
+    @property
+    def warnings(self) -> tuple[Violation, ...]:
+        return tuple(v for v in self.violations if v.severity == "warning")
+
+
+class Report(_Findings):
     """The result of :meth:`Form.validate`: ``ok`` is true when no error holds."""
 
     __slots__ = ("_env", "_form", "_path", "_record", "violations")
@@ -161,14 +176,6 @@ class Report:
     @property
     def ok(self) -> bool:
         return not any(v.severity == "error" for v in self.violations)
-
-    @property
-    def errors(self) -> tuple[Violation, ...]:
-        return tuple(v for v in self.violations if v.severity == "error")
-
-    @property
-    def warnings(self) -> tuple[Violation, ...]:
-        return tuple(v for v in self.violations if v.severity == "warning")
 
     @property
     def path(self) -> list[str]:

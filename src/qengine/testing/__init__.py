@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from ..explore import FormPath
 from .paths import Coverage, count_paths, coverage, paths
-from .properties import PROPERTIES, check_form
+from .properties import PROPERTIES, check_form, interview_path
 from .scenarios import (
     Answer,
     Back,
@@ -34,6 +34,7 @@ __all__ = [
     "check_form",
     "count_paths",
     "coverage",
+    "interview_path",
     "interviews",
     "invalid_records",
     "paths",

@@ -25,7 +25,8 @@ PROPERTIES = ("records_validate", "path_is_interview", "never_asks_skipped", "sc
               "errors_block_submit", "invalid_records_detected", "validate_never_raises")
 
 
-def _interview_path(form: Form, record: dict[str, Any]) -> list[str]:
+def interview_path(form: Form, record: dict[str, Any]) -> list[str]:
+    """The ids an interview asks, in order, when fed the answers of ``record``."""
     iv = form.start()
     asked = []
     while not iv.finished:
@@ -50,7 +51,7 @@ def _path_is_interview(form: Form, s: Any) -> Callable[[], None]:
     @s
     @given(records(form, valid=False))
     def prop(record: dict[str, Any]) -> None:
-        assert form.path(record) == _interview_path(form, record)
+        assert form.path(record) == interview_path(form, record)
 
     return prop
 
