@@ -46,6 +46,7 @@ def fires(rule: str, record: dict[str, Any], params: str = "p: 10\n") -> bool:
     ("selected(k, ②)", {"k": [1, 2]}, True),
     ("selected(k, ②, ③)", {"k": [3]}, True),
     ("selected(k, ②)", {"k": [1]}, False),
+    ("contains(k, ②)", {"k": [2]}, True),
     ("count(k) == 2", {"k": [1, 3]}, True),
     ("sum(a, b) == 5 and max(a, b) == 3 and min(a, b) == 2", {"a": 2, "b": 3}, True),
     ("abs(a - b) == 1", {"a": 2, "b": 3}, True),

@@ -215,6 +215,8 @@ class _Compiler:
             return lambda env: bool((v := f(env)) and not codes.isdisjoint(v))
         return lambda env: f(env) in codes
 
+    _call_contains = _call_selected
+
     def _call_count(self, args: tuple[n.Node, ...]) -> Fn:
         f = self.expr(args[0])
         return lambda env: len(f(env) or ())

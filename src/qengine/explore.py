@@ -77,7 +77,7 @@ def compared_constants(form: Form) -> dict[str, set[Any]]:
                 pairs = [(node.left, [node.right]), (node.right, [node.left])]
             elif isinstance(node, n.In):
                 pairs = [(node.left, list(node.items.items))]
-            elif isinstance(node, n.Call) and node.func == "selected" and node.args:
+            elif isinstance(node, n.Call) and node.func in ("selected", "contains") and node.args:
                 pairs = [(node.args[0], list(node.args[1:]))]
             for side, others in pairs:
                 if isinstance(side, n.Name) and side.id in form._by_id:

@@ -17,7 +17,7 @@ from .exceptions import Diagnostics
 from .model import CHOICE_TYPES, NUMERIC_TYPES, FormDef, QuestionDef, is_iso_date
 from .schema import suggest
 
-FUNCTIONS = ("answered", "selected", "count", "sum", "min", "max", "abs", "len")
+FUNCTIONS = ("answered", "selected", "contains", "count", "sum", "min", "max", "abs", "len")
 
 
 @attrs.frozen(slots=True)
@@ -296,7 +296,7 @@ class _Checker:
             return BOOL
         q = self.question_arg(node, args[0])
         if q is not None and q.type not in CHOICE_TYPES:
-            self.fail(args[0], "type_mismatch", f"selected() needs a choice question; {q.id} is "
+            self.fail(args[0], "type_mismatch", f"{node.func}() needs a choice question; {q.id} is "
                       f"of type {q.type}")
             return BOOL
         for lit in args[1:]:
@@ -310,6 +310,8 @@ class _Checker:
             elif q is not None:
                 self.check_code(args[0], Ty("codes", q.id), lit)
         return BOOL
+
+    _call_contains = _call_selected  # the same function under the name some authors expect
 
     def _call_count(self, node: n.Call, args: tuple[n.Node, ...]) -> Ty:
         if self.arity(node, args, 1, 1):
