@@ -1,28 +1,24 @@
 """Whole-form analysis for ``qengine lint``: what a form's jumps and checks can never do.
 
 It runs on a compiled form, after every other stage succeeded, and only for the linter:
-:func:`qengine.load` never pays for it. The findings are warnings with stable codes, each located at
-the question, jump, check or text concerned:
-
-* ``unreachable_question``: no path of the form asks the question;
-* ``jump_never`` / ``jump_always``: a jump that is never taken (its rule never holds, or an earlier
-  jump always wins) / whose rule holds every time its question is asked;
-* ``check_never`` / ``check_always``: a check that never fires / fires on every record it applies to;
-* ``check_not_together``: a check waits for questions that no path asks together, so it never applies;
-* ``unused_computed``: a computed value that no rule uses;
-* ``missing_language``: a text without one of the form's languages.
+:func:`qengine.load` never pays for it. The findings are warnings with stable codes
+(``unreachable_question``, ``jump_never``, ``jump_always``, ``check_never``, ``check_always``,
+``check_not_together``, ``unused_computed``, ``missing_language``), each located at the question,
+jump, check or text concerned; docs/lint.md describes them for form authors.
 
 The search walks the states of the form's state machine (see :mod:`qengine.explore`), trying for each
 question that matters a few representative answers. A claim is made only when that search is
-exhaustive: every question that decides it is a choice, or a number, date or text that rules compare
-only with constants, and no search budget ran out. Otherwise it says so, with at most one
-``cannot_decide`` warning per kind of finding.
+exhaustive: every question that decides it is a choice, a whole number with a small range, or a
+number, date or text that rules compare only with constants, and no search budget ran out. Otherwise
+it says so, with at most one ``cannot_decide`` warning per kind of finding. Params keep the values
+the form gives them.
 """
 
 from __future__ import annotations
 
 import bisect
 import datetime as _dt
+import math
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
@@ -42,9 +38,11 @@ FORM_BUDGET = 1_000_000
 #: the search for one check, and for all checks together
 CHECK_BUDGET = 100_000
 TOTAL_CHECK_BUDGET = 1_000_000
+#: a whole-number question with at most this many possible answers has every one of them tried
+SMALL_RANGE = 16
 
 _ORDERED = ("<", "<=", ">", ">=")
-_BUDGET_RAN_OUT = "the search budget ran out"
+_CODE_TESTS = ("selected", "contains")  # contains() is another name for selected()
 
 Env = dict[str, Any]
 Leaf = Callable[[Env, frozenset[str]], bool]
@@ -89,9 +87,10 @@ def _unused_computed(form: Form, diag: Diagnostics) -> None:
 
 # -- how exactly representative answers stand for a question -----------------------------------
 _COMBINED = "are used in arithmetic or compared with other answers"
-#: a whole numbers question with at most this many possible answers has them all tried
-SMALL_RANGE = 16
 _MANY_CODES = "are multiple choices of more than 4 codes, counted or tested for several codes"
+_SINGULAR = {_COMBINED: "is used in arithmetic or compared with another answer",
+             _MANY_CODES: "is a multiple choice of more than 4 codes, counted or tested for several "
+                          "codes"}
 
 
 def _nodes(rules: Iterable[n.Node], computed: Mapping[str, n.Node]
@@ -117,10 +116,9 @@ def _why_inexact(q: Question, name: n.Name, parent: n.Node | None, form: Form) -
     """Why representative answers may miss a way ``parent`` sees ``q``; None when they do not."""
     if q.type == "single":
         return None
-    if isinstance(parent, n.Call) and parent.args and parent.args[0] is name:
-        if parent.func in ("answered", "selected") or len(q.choices) <= 4:
-            return None
-        return _MANY_CODES
+    if isinstance(parent, n.Call) and parent.func in ("answered", "count", *_CODE_TESTS):
+        # answered() sees only blank or not; selected() and count() see the codes of a choice.
+        return _MANY_CODES if parent.func == "count" and len(q.choices) > 4 else None
     if q.type == "multiple":
         return None if len(q.choices) <= 4 else _MANY_CODES
     simple = False
@@ -144,11 +142,8 @@ def _small_range(q: Question) -> list[int] | None:
 def _inexact(rules: Iterable[n.Node], form: Form, computed: Mapping[str, n.Node]
              ) -> tuple[set[str], dict[str, str]]:
     """The questions ``rules`` read in ways their representative answers may miss: those to give
-    more answers, and of them those whose answers stay a sample (id → why).
-
-    Choice codes are all tried, and so is every answer of a small range of whole numbers; a number,
-    date or text compared only with constants is tried on each side of each constant; anything
-    else is a sample."""
+    more answers, and of them those whose answers stay a sample (id → why). Choice codes and small
+    ranges of whole numbers are tried in full, and constants on each side; the rest is sampled."""
     out: dict[str, str] = {}
     selected: dict[str, int] = {}
     for node, parent in _nodes(rules, computed):
@@ -157,7 +152,7 @@ def _inexact(rules: Iterable[n.Node], form: Form, computed: Mapping[str, n.Node]
             why = _why_inexact(q, node, parent, form)
             if why:
                 out.setdefault(q.id, why)
-            if isinstance(parent, n.Call) and parent.func == "selected":
+            if isinstance(parent, n.Call) and parent.func in _CODE_TESTS:
                 selected[q.id] = selected.get(q.id, 0) + 1
     for qid, count in selected.items():
         # One selected() is decided by single codes; several together need combinations.
@@ -185,12 +180,29 @@ def _next_day(text: str, days: int) -> str | None:
         return None
 
 
-def _widen(form: Form, q: Question, values: list[Any], numbers: set[int | float],
-           inexact: bool) -> list[Any]:
-    """``values`` (raw answers to ``q``) plus the days around each date, and, for a question that
-    rules combine with others, a few small values and the numbers those rules mention: enough to
-    show both outcomes of ``q15_1b <= q15_1a`` or ``(q1_total - q1_4) / size < 4000``."""
-    extra: list[Any] = []
+def _snapped(q: Question, constants: Iterable[Any]) -> list[int | float]:
+    """The answers just below and above each number ``q`` is compared with, at its precision:
+    ``x > 2.5`` on a whole number is decided by 2 and 3 (1.5 and 3.5 are no answers)."""
+    if q.type not in NUMERIC:
+        return []
+    places = 0 if q.type in ("integer", "year") else (
+        q.decimals if q.decimals is not None else 2 if q.type == "money" else 6)
+    step = 10 ** -places
+    out: list[int | float] = []
+    for c in constants:
+        if isinstance(c, (int, float)) and not isinstance(c, bool):
+            below = math.floor(round(c / step, 6)) * step
+            out += [round(below, places), round(below + step, places)]
+    return [int(v) if places == 0 else v for v in out]
+
+
+def _widen(form: Form, q: Question, values: list[Any], constants: Iterable[Any],
+           numbers: set[int | float], inexact: bool) -> list[Any]:
+    """``values`` (raw answers to ``q``) plus the answers around each constant it is compared
+    with, and, for a question that rules combine with others, a few small values and the numbers
+    those rules mention: enough to show both outcomes of ``q15_1b <= q15_1a`` or
+    ``(q1_total - q1_4) / size < 4000``."""
+    extra: list[Any] = _snapped(q, constants)
     if q.type == "date":
         extra += [_next_day(v, d) for v in values if isinstance(v, str) for d in (-1, 1)]
     if inexact and _small_range(q) is not None:
@@ -239,15 +251,11 @@ def _join(names: list[str], limit: int = 6) -> str:
 
 # -- the search --------------------------------------------------------------------------------
 class _Walker:
-    """A depth-first search over the states of a form, memoised like :meth:`Explorer.reachable`.
-
-    A state is a position, how far a jump skips, and the answers that jumps from there on read.
-    ``named`` questions are also tried with each of their candidate answers (kept apart, never
-    merged); the search stops past position ``last`` and calls ``on_leaf`` with the answers and the
-    computed values in ``watch`` that the walk reached (not skipped). A recording walk keeps the
-    positions it asks (``spans``) and, for each of ``marks``, the states in which a walk reaches or
-    jumps over that position (``frontier``): a later search that only cares about questions from a
-    mark on starts there instead of at the first question.
+    """A depth-first search over a form's states (a position, how far a jump skips, the answers
+    jumps from there on read), memoised like :meth:`Explorer.reachable`. ``named`` questions are
+    tried with each candidate answer, never merged; past ``last``, ``on_leaf`` gets the answers and
+    the computed values of ``watch`` reached. A recording walk keeps the positions asked (``spans``)
+    and the states crossing each of ``marks`` (``frontier``), where later searches start.
     """
 
     def __init__(self, explorer: Explorer, marks: Iterable[int] = ()) -> None:
@@ -355,8 +363,7 @@ class _Analysis:
         self.ex = Explorer(form)
         self.constants = compared_constants(form)
         self.n = len(form._steps)
-        #: findings left undecided, by kind: (location, what, why: question → reason, or None
-        #: when a budget ran out)
+        #: findings left undecided, by kind: (where, what, why: question → reason; None: budget)
         self.undecided: dict[str, list[tuple[SourceLocation, str, dict[str, str] | None]]] = {}
         guards = [_inexact((j.when for j in q.jumps), form, self.computed)
                   for q in self.d.questions]
@@ -377,17 +384,14 @@ class _Analysis:
                     _numbers_in((j.when for j in q.jumps), self.form, self.computed))
         for qid, values in self.ex.values.items():
             q = self.form.question(qid)
-            self.ex.values[qid] = _widen(self.form, q, values, inexact.get(qid, set()),
-                                         qid in inexact)
+            self.ex.values[qid] = _widen(self.form, q, values, self.constants.get(qid, ()),
+                                         inexact.get(qid, set()), qid in inexact)
 
     def run(self) -> None:
         plans = [self._plan(c, cdef.loc) for c, cdef in zip(self.form.checks, self.d.checks)]
         walker = _Walker(self.ex, [p.first for p in plans])
-        complete = self._walk_form(walker)
-        reached = set()
-        for start, stop in walker.spans:
-            reached.update(self.form._steps[i].id for i in range(start, stop))
-        unreachable = self._report_unreachable(reached, complete)
+        complete, asked = self._walk_form(walker)
+        unreachable = self._report_unreachable({self.form._steps[i].id for i in asked}, complete)
         budget = TOTAL_CHECK_BUDGET
         for plan in plans:
             if unreachable & set(plan.check.deps):
@@ -410,8 +414,9 @@ class _Analysis:
         return out
 
     # -- reachability and jumps ----------------------------------------------------------------
-    def _walk_form(self, walker: _Walker) -> bool:
-        """Walk every state once, judging the jumps; whether the walk finished within budget."""
+    def _walk_form(self, walker: _Walker) -> tuple[bool, set[int]]:
+        """Walk every state once, judging the jumps on the way; whether the walk finished within
+        its budget, and the positions it asked."""
         steps = self.form._steps
         # per question with jumps, per jump: [holds somewhere, fails somewhere, taken somewhere]
         stats = {i: [[False, False, False] for _ in s.jumps] for i, s in enumerate(steps) if s.jumps}
@@ -439,7 +444,7 @@ class _Analysis:
         for i, per_jump in stats.items():
             if i in asked:
                 self._report_jumps(self.d.questions[i], per_jump, complete)
-        return complete
+        return complete, asked
 
     def _report_jumps(self, q: Any, per_jump: list[list[bool]], complete: bool) -> None:
         exact = complete and self.prefix_exact[q.index] and not self.guard_inexact[q.index]
@@ -462,8 +467,9 @@ class _Analysis:
                                "holds, an earlier jump of the question is taken first")
             elif not fails:
                 self.diag.warn(jump.loc, "jump_always",
-                               f"the jump of {q.id} to {to} is always taken: `{rule}` holds for "
-                               f"every answer to {q.id} on every path")
+                               f"the rule of the jump of {q.id} to {to} always holds: `{rule}` is "
+                               f"true for every answer to {q.id} on every path, so {q.id} never "
+                               "goes on to the question after it")
 
     def _report_unreachable(self, reached: set[str], complete: bool) -> set[str]:
         out = set()
@@ -489,10 +495,10 @@ class _Analysis:
             q = self.form.question(qid)
             if q.computed:
                 continue
-            base = self.ex.values.get(qid) or representatives(
-                self.form, q, self.constants.get(qid, set()))[0]
+            constants = self.constants.get(qid, set())
+            base = self.ex.values.get(qid) or representatives(self.form, q, constants)[0]
             named[qid] = _canonical(self.form, q,
-                                    _widen(self.form, q, base, numbers, qid in wide))
+                                    _widen(self.form, q, base, constants, numbers, qid in wide))
         by_id = self.form._by_id
         watch = frozenset(d for d in check.deps if by_id[d].computed)
         positions = [by_id[qid].index for qid in (*named, *watch)]
@@ -570,9 +576,12 @@ class _Analysis:
 
     # -- what could not be decided -------------------------------------------------------------
     def _report_undecided(self) -> None:
-        whats = {"unreachable_question": "whether {} can be asked",
-                 "jump": "whether the jumps {} are taken on some paths and not on others",
-                 "check": "whether the checks {} can both fire and pass"}
+        """One cannot_decide per kind of finding, at the first item left open, naming them all."""
+        whats = {"unreachable_question": ("whether {} can be asked", "whether {} can be asked"),
+                 "jump": ("whether the jump {} is taken on some paths and not on others",
+                          "whether the jumps {} are taken on some paths and not on others"),
+                 "check": ("whether the check {} can both fire and pass",
+                           "whether the checks {} can both fire and pass")}
         for kind, items in self.undecided.items():
             items.sort(key=lambda item: (item[0].line, item[0].column))
             by_reason: dict[str, list[str]] = {}
@@ -582,10 +591,15 @@ class _Analysis:
                 for qid, reason in (why or {}).items():
                     if qid not in by_reason.setdefault(reason, []):
                         by_reason[reason].append(qid)
-            because = [f"only sample answers were tried for {_join(ids)}, which {reason}"
-                       for reason, ids in by_reason.items()]
+            because = [self._because(ids, reason) for reason, ids in by_reason.items()]
             if ran_out:
                 because.append("the search budget ran out")
-            names = _join([what for _loc, what, _why in items])
+            names = [what for _loc, what, _why in items]
+            what = whats[kind][len(names) > 1].format(_join(names))
             self.diag.warn(items[0][0], "cannot_decide",
-                           f"could not decide {whats[kind].format(names)}: {'; '.join(because)}")
+                           f"could not decide {what}: {'; '.join(because)}")
+
+    def _because(self, qids: list[str], reason: str) -> str:
+        qids = sorted(qids, key=lambda qid: self.form._by_id[qid].index)
+        verb = reason if len(qids) > 1 else _SINGULAR[reason]
+        return f"only sample answers were tried for {_join(qids)}, which {verb}"

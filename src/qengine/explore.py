@@ -12,6 +12,7 @@ Used by :mod:`qengine.testing` (paths, coverage) and by the linter's whole-form 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from typing import Any
 
@@ -130,7 +131,14 @@ def representatives(form: Form, q: Question, constants: set[Any]) -> tuple[list[
         for bound in (q.min, q.max):
             if bound is not None:
                 points.add(bound)
-        values = sorted(points)
+        # Snap every point to the answer's grid too, so a constant finer than the answers
+        # (x > 2.5 on an integer, m > 0.005 on money) still splits the domain where it should.
+        places = 0 if q.type in ("integer", "year") else (
+            q.decimals if q.decimals is not None else (2 if q.type == "money" else 6))
+        scale = 10 ** places
+        for p in list(points):
+            points |= {math.floor(p * scale) / scale, math.ceil(p * scale) / scale}
+        values = sorted(int(p) if float(p).is_integer() else p for p in points)
     else:
         values = [default_answer(q), *sorted(c for c in constants if isinstance(c, str))]
         exact = all(isinstance(c, str) for c in constants)
@@ -144,6 +152,21 @@ def representatives(form: Form, q: Question, constants: set[Any]) -> tuple[list[
     if not q.required:
         accepted.append([] if q.type == "multiple" else None)
     return accepted, exact
+
+
+def _sampled(rule: n.Node, form: Form) -> bool:
+    """True when representative answers cannot decide ``rule`` exactly."""
+    for node in n.walk(rule):
+        if isinstance(node, (n.BinOp, n.Neg)) or (
+                isinstance(node, n.Call) and node.func not in ("answered", "selected",
+                                                               "contains")):
+            return True
+        if isinstance(node, n.Compare) and not any(
+                n.literal_value(side) is not None or (isinstance(side, n.Name)
+                                                      and side.id in form.params)
+                for side in (node.left, node.right)):
+            return True
+    return False
 
 
 class Explorer:
@@ -177,6 +200,10 @@ class Explorer:
             self.values[qid], exact = representatives(form, q, constants.get(qid, set()))
             self.exact &= exact
         self.defaults = {q.id: default_answer(q) for q in form.questions if not q.computed}
+        # Representative answers are exact only for comparisons with constants; arithmetic or a
+        # comparison of two answers in a jump makes them a sample.
+        if any(_sampled(j.when, form) for q in d.questions for j in q.jumps):
+            self.exact = False
 
     def _next(self, i: int, skip_to: int) -> int:
         return self.form._next_index(max(i, skip_to))
