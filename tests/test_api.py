@@ -94,3 +94,16 @@ def test_load_unknown_name_is_a_form_error() -> None:
         assert "annex6" in str(exc)
     else:  # pragma: no cover
         raise AssertionError("no error")
+
+
+def test_pytest_plugin_does_not_need_hypothesis() -> None:
+    """The plugin pytest loads in every run imports nothing from hypothesis at import time."""
+    code = ("import sys, builtins\n"
+            "real = builtins.__import__\n"
+            "def guard(name, *a, **k):\n"
+            "    if name.split('.')[0] == 'hypothesis':\n"
+            "        raise ImportError('no hypothesis here')\n"
+            "    return real(name, *a, **k)\n"
+            "builtins.__import__ = guard\n"
+            "import qengine.pytest_plugin\n")
+    subprocess.run([sys.executable, "-c", code], check=True)

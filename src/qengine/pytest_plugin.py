@@ -5,8 +5,9 @@ It adds the ``--qengine-examples`` option and the ``qengine_check`` fixture::
     def test_my_form(qengine_check):
         qengine_check("forms/my_form.yaml")
 
-Nothing here imports hypothesis until the fixture is used, so installing qengine never breaks a
-test run that lacks it.
+It lives outside ``qengine.testing`` on purpose: pytest imports it in every run where qengine is
+installed, and nothing here imports hypothesis until the fixture is used, so installing qengine
+without its test extra never breaks a test run.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.fixture
 def qengine_check(request: pytest.FixtureRequest) -> Callable[..., None]:
     """Run qengine's standard form properties on a form (a path, a bundled name or a Form)."""
-    from .properties import check_form
+    from .testing.properties import check_form
 
     examples = request.config.getoption("--qengine-examples")
 
