@@ -109,3 +109,16 @@ def test_report_to_dict_is_json(jumpy: qengine.Form) -> None:
     data = jumpy.validate({**FULL, "f": 9}).to_dict()
     assert json.loads(json.dumps(data)) == data
     assert data["errors"][0]["rule"] == "choice"
+
+
+def test_computed_values_in_a_record_are_compared(mini: qengine.Form) -> None:
+    """A record's own computed value is checked: equal passes, different is a warning."""
+    record = {"head_name": "张三", "household_size": 3, "q1": 12600, "q2": 2, "q3": 1,
+              "survey_date": "2020-04-15"}
+    assert mini.validate({**record, "q1_per_capita": 4200}).violations == ()
+    report = mini.validate({**record, "q1_per_capita": 99})
+    assert report.ok
+    assert [(v.rule, v.severity, v.questions) for v in report.violations] == [
+        ("computed_mismatch", "warning", ("q1_per_capita",))]
+    submitted = mini.validate(record).record
+    assert mini.validate(submitted).violations == ()

@@ -251,6 +251,7 @@ class Form:
         self._closing = closing_index
         self._by_id = {q.id: q for q in questions}
         self._known = frozenset(self._by_id)
+        self._computed_ids = frozenset(q.id for q in questions if q.type == "computed")
         self._asked_conditions: dict[str, AskedCondition] | None = None
         # The walk's view of the steps: plain tuples unpack faster than attribute lookups.
         self._plan = tuple((s.id, s.index, s.coerce, s.required, s.jumps, s.compute)
@@ -308,8 +309,26 @@ class Form:
                 problems.append(_builtin("unknown_question", (str(key),),
                                          f"{key!r} is not a question of form {self.id}"))
         path = self._walk(record, env, problems)
+        if self._computed_ids and not self._computed_ids.isdisjoint(record.keys()):
+            self._compare_computed(record, env, problems)
         self._run_checks(env, problems)
         return Report(self, problems, path, env, record)
+
+    def _compare_computed(self, record: Mapping[str, Any], env: Env,
+                          problems: list[Violation]) -> None:
+        """A record may carry computed values (a submitted one does); one that disagrees with
+        what the form computes is reported as a warning rather than silently replaced."""
+        for qid in sorted(self._computed_ids & record.keys(), key=lambda q: self._by_id[q].index):
+            given, computed = record[qid], env.get(qid)
+            if is_blank(given) or computed is None:
+                continue
+            same = (isinstance(given, (int, float)) and not isinstance(given, bool)
+                    and isinstance(computed, (int, float))
+                    and abs(given - computed) <= 1e-6 * max(1.0, abs(computed))) or given == computed
+            if not same:
+                problems.append(Violation("computed_mismatch", "warning", (qid,),
+                                          f"{qid} is given as {given!r} but computes to "
+                                          f"{computed!r}; the computed value is used"))
 
     def asked_condition(self, qid: str) -> AskedCondition:
         """The condition under which ``qid`` is asked, as data (see :class:`AskedCondition`)."""
