@@ -43,6 +43,7 @@ def fires(rule: str, record: dict[str, Any], params: str = "p: 10\n") -> bool:
     ("s == ②", {"s": 2}, True),
     ("s in [①, ②]", {"s": 1}, True),
     ("s not in [①]", {"s": 2}, True),
+    ("m * 3 in [0.9, 2]", {"m": 0.3}, True),
     ("selected(k, ②)", {"k": [1, 2]}, True),
     ("selected(k, ②, ③)", {"k": [3]}, True),
     ("selected(k, ②)", {"k": [1]}, False),

@@ -179,6 +179,14 @@ class _Compiler:
         lf = self.expr(node.left)
         consts = [self.const(i) for i in node.items.items]
         negated = node.negated
+        if all(ok for ok, _v in consts) and self._numeric(node.left):
+            numbers = tuple(v for _ok, v in consts)
+
+            def member_number(env: dict[str, Any]) -> bool:
+                a = lf(env)  # numbers compare as == does: forgiving float rounding
+                return a is not None and (any(num_eq(a, v) for v in numbers) is not negated)
+
+            return member_number
         if all(ok for ok, _v in consts):
             values = frozenset(v for _ok, v in consts)
 
