@@ -23,7 +23,8 @@ def test_all_is_explicit_and_complete() -> None:
 
 def test_every_error_is_a_qengine_error() -> None:
     """All exception types share the QengineError base."""
-    for name in ("FormError", "AnswerError", "SubmitError", "SnapshotError", "ParamError"):
+    for name in ("FormError", "AnswerError", "SubmitError", "SnapshotError", "ParamError",
+                 "UnknownQuestionError"):
         assert issubclass(getattr(qengine, name), qengine.QengineError)
 
 
@@ -107,3 +108,17 @@ def test_pytest_plugin_does_not_need_hypothesis() -> None:
             "builtins.__import__ = guard\n"
             "import qengine.pytest_plugin\n")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_bad_arguments_are_library_errors() -> None:
+    """A non-path to load/lint and an unknown id to question() raise qengine's own errors."""
+    import pytest
+
+    with pytest.raises(qengine.FormError):
+        qengine.load(123)  # type: ignore[arg-type]
+    assert [p.code for p in qengine.lint(None)] == ["file"]  # type: ignore[arg-type]
+    form = qengine.load("annex7")
+    for bad in ("zz", None, ["q1"]):
+        with pytest.raises(qengine.UnknownQuestionError) as info:
+            form.question(bad)  # type: ignore[arg-type]
+        assert isinstance(info.value, KeyError)

@@ -17,6 +17,7 @@ from .exceptions import (
     QengineError,
     SnapshotError,
     SubmitError,
+    UnknownQuestionError,
 )
 from .interview import Interview, State
 from .location import SourceLocation
@@ -54,6 +55,7 @@ __all__ = [
     "State",
     "SubmitError",
     "Transition",
+    "UnknownQuestionError",
     "Violation",
     "__version__",
     "bundled_forms",

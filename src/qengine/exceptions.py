@@ -132,3 +132,15 @@ class ParamError(QengineError, ValueError):
     def __init__(self, name: str, message: str) -> None:
         self.name = name
         super().__init__(f"param {name!r}: {message}")
+
+
+class UnknownQuestionError(QengineError, KeyError):
+    """A question id that the form does not have (also a ``KeyError``, as for a mapping)."""
+
+    def __init__(self, form: str, question: object) -> None:
+        self.form = form
+        self.question = question
+        super().__init__(f"form {form} has no question {question!r}")
+
+    def __str__(self) -> str:  # KeyError would add quotes around the whole message
+        return str(self.args[0])

@@ -57,6 +57,10 @@ def compile_text(text: str, file: str = "<string>") -> tuple[Form | None, list[P
 
 def resolve_source(source: str | os.PathLike[str]) -> str:
     """A bundled form's name, or a path, as the path of a YAML file."""
+    if not isinstance(source, (str, os.PathLike)):
+        problem = Problem(SourceLocation(repr(source), 0, 0), "file",
+                          f"expected a bundled form name or a path, got {type(source).__name__}")
+        raise FormError([problem])
     text = os.fspath(source)
     if not os.path.exists(text):
         bundled = _bundled_path(text)
@@ -81,7 +85,10 @@ def lint(source: str | os.PathLike[str]) -> list[Problem]:
     A form that compiles is also analysed as a whole (:mod:`qengine.analysis`): questions never
     asked, jumps and checks that can never do anything, unused computed values, missing texts.
     """
-    path = resolve_source(source)
+    try:
+        path = resolve_source(source)
+    except FormError as exc:
+        return list(exc.problems)
     diag = Diagnostics(path)
     if _unknown_form(path, diag):
         return diag.problems

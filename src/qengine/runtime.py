@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from .exceptions import AnswerError, ParamError
+from .exceptions import AnswerError, ParamError, UnknownQuestionError
 from .location import SourceLocation
 from .values import Coercer, is_blank
 
@@ -269,8 +269,8 @@ class Form:
         """The question with id ``qid``; KeyError naming the id when there is none."""
         try:
             return self._by_id[qid]
-        except KeyError:
-            raise KeyError(f"form {self.id} has no question {qid!r}") from None
+        except (KeyError, TypeError):
+            raise UnknownQuestionError(self.id, qid) from None
 
     def start(self, params: Mapping[str, Any] | None = None) -> Interview:
         """A new interview, optionally with some params overridden."""
