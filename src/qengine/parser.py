@@ -6,10 +6,11 @@ backtracking, so no rule text can make it hang. Rule text is never evaluated as 
 
 from __future__ import annotations
 
+import threading
 from functools import lru_cache
 from typing import Any
 
-from lark import Lark, Token, Transformer, Tree
+from lark import Lark, Token, Transformer
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from . import nodes as n
@@ -29,10 +30,16 @@ class RuleSyntaxError(Exception):
         self.code = code
 
 
+# Where the rule being parsed starts in the form file. The LALR parser builds our nodes directly
+# (an inline transformer: no intermediate tree), so the one transformer reads the base from here;
+# thread-local, so that forms may be loaded on several threads at once.
+_where = threading.local()
+
+
 @lru_cache(maxsize=1)
 def _lark() -> Lark:
     return Lark.open_from_package(
-        "qengine", "rules.lark", parser="lalr", propagate_positions=True, maybe_placeholders=True
+        "qengine", "rules.lark", parser="lalr", maybe_placeholders=True, transformer=_Builder()
     )
 
 
@@ -47,8 +54,9 @@ def parse_rule(text: str, base: SourceLocation) -> n.Node:
     """Parse ``text``; ``base`` is where its first character stands in the form file."""
     text = text.translate(_FULLWIDTH)
     _check_nesting(text, base)
+    _where.base = base
     try:
-        tree = _lark().parse(text)
+        tree: n.Node = _lark().parse(text)
     except UnexpectedCharacters as exc:
         loc = _at(base, exc.line, exc.column)
         raise RuleSyntaxError(loc, f"unexpected character {text[exc.pos_in_stream]!r} in rule"
@@ -68,10 +76,10 @@ def parse_rule(text: str, base: SourceLocation) -> n.Node:
     except LarkError as exc:  # pragma: no cover - other lark failures are still ours to report
         raise RuleSyntaxError(base, f"cannot parse rule: {exc}") from None
     depth = _tree_depth(tree)
-    if depth > MAX_TREE_DEPTH:
+    if depth > MAX_TREE_DEPTH:  # later stages walk trees recursively: keep them shallow
         raise RuleSyntaxError(base, f"rule is nested too deeply ({depth} levels; at most "
                               f"{MAX_TREE_DEPTH})", "rule_too_deep")
-    return _Builder(base).transform(tree)  # type: ignore[no-any-return]
+    return tree
 
 
 def _check_nesting(text: str, base: SourceLocation) -> None:
@@ -86,15 +94,14 @@ def _check_nesting(text: str, base: SourceLocation) -> None:
             depth -= 1
 
 
-def _tree_depth(tree: Tree) -> int:
+def _tree_depth(tree: n.Node) -> int:
     deepest = 0
-    stack: list[tuple[Any, int]] = [(tree, 1)]
+    stack: list[tuple[n.Node, int]] = [(tree, 1)]
     while stack:
         node, d = stack.pop()
         if d > deepest:
             deepest = d
-        if isinstance(node, Tree):
-            stack.extend((c, d + 1) for c in node.children)
+        stack.extend((c, d + 1) for c in node.children())
     return deepest
 
 
@@ -112,11 +119,11 @@ def _offset(base: SourceLocation, text: str, pos: int) -> SourceLocation:
 
 
 class _Builder(Transformer):  # type: ignore[type-arg]
-    """Turns lark's tree into :mod:`qengine.nodes`, placing every node in the form file."""
+    """Builds :mod:`qengine.nodes` as lark parses, placing every node in the form file."""
 
-    def __init__(self, base: SourceLocation) -> None:
-        super().__init__()
-        self.base = base
+    @property
+    def base(self) -> SourceLocation:
+        return _where.base  # type: ignore[no-any-return]
 
     def _loc(self, item: Any) -> SourceLocation:
         if isinstance(item, Token):
