@@ -125,20 +125,31 @@ def _build(parser: Any, file: str, diag: Diagnostics) -> Any:
     def mark_loc(file: str, mark: Any) -> SourceLocation:
         return SourceLocation(file, mark.line + 1, mark.column + 1)
 
+    # The hot path: one location per scalar, built as a plain tuple (no Python-level __new__).
+    new_tuple = tuple.__new__
+    located = SourceLocation
+    scalar_event = yaml.ScalarEvent
     get_event = parser.get_event
     try:
         while True:
             event = get_event()
             kind = type(event)
-            if kind is yaml.ScalarEvent:
-                loc = mark_loc(file, event.start_mark)
-                if event.anchor is not None:
-                    _refuse_anchor(diag, loc)
-                value = _scalar(parser, event, loc, diag)
-                if event.style in ("'", '"'):
-                    loc = SourceLocation(file, loc.line, loc.column + 1)
-                elif event.style in ("|", ">"):
-                    loc = SourceLocation(file, loc.line + 1, loc.column + 1)
+            if kind is scalar_event:
+                mark = event.start_mark
+                value = event.value
+                style = event.style
+                if (not style and event.tag is None and event.anchor is None and value
+                        and value[0] not in _IMPLICIT_FIRST):  # plain text: nothing to resolve
+                    loc = new_tuple(located, (file, mark.line + 1, mark.column + 1))
+                else:
+                    loc = mark_loc(file, mark)
+                    if event.anchor is not None:
+                        _refuse_anchor(diag, loc)
+                    value = _scalar(parser, event, loc, diag)
+                    if style in ("'", '"'):
+                        loc = SourceLocation(file, loc.line, loc.column + 1)
+                    elif style in ("|", ">"):
+                        loc = SourceLocation(file, loc.line + 1, loc.column + 1)
                 if not stack:
                     root = value
                 else:
