@@ -203,7 +203,8 @@ def test_i20_net_income_may_be_negative_with_decimals(value):
 
 @pytest.mark.parametrize("qid,value,code", [
     ("i2", -1, "range"), ("i24", -5, "range"), ("i18_1", 2.5, "type"), ("i3", "很多", "type"),
-    ("i16", 4, "choice"), ("i35", 7, "choice"), ("i14", 0, "choice"), ("i1", 2013, "range"),
+    ("i16", 4, "choice"), ("i35", 7, "choice"), ("i14", 0, "choice"), ("i1", 999, "range"),
+    ("i1", 20201, "range"),
 ])
 def test_bad_item_values_refused(qid, value, code):
     """A negative or fractional count, a bad code and an out-of-range year are refused by code."""
@@ -248,3 +249,12 @@ def test_generated_records_validate_and_match_interview(rec):
 def test_path_and_errors_follow_forms_md(rec):
     """For any record honouring the jumps, path and errors are what FORMS.md's relations predict."""
     check_contract_oracle(FID, rec)
+
+
+@pytest.mark.parametrize(("year", "warned"), [(2013, True), (2014, False), (2020, False),
+                                              (2021, True)])
+def test_exit_year_outside_the_period_is_a_warning(year, warned):
+    """i1 takes any four-digit year; one outside 2014-2020 is flagged, never refused."""
+    report = F.validate(record(FID, i1=year))
+    assert report.ok
+    assert ("exit_year_in_period" in {v.rule for v in report.warnings}) is warned
