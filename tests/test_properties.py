@@ -93,11 +93,7 @@ def test_back_then_same_answer_is_identity(name: str) -> None:
     @SETTINGS
     @given(records(form, valid=False), st.integers(0, 200), st.integers(1, 6))
     def check(record: dict[str, Any], stop: int, depth: int) -> None:
-        iv = form.start()
-        for _ in range(stop):
-            if iv.finished:
-                break
-            iv.answer(record.get(iv.current.id))  # type: ignore[union-attr]
+        iv = advanced(form, record, stop)
         before = iv.state
         steps = 0
         while steps < depth and iv.back() is not None:
@@ -107,6 +103,16 @@ def test_back_then_same_answer_is_identity(name: str) -> None:
         assert iv.state == before
 
     check()
+
+
+def advanced(form: qengine.Form, record: dict[str, Any], steps: int) -> qengine.Interview:
+    """An interview moved up to ``steps`` questions along ``record`` (less if it finishes)."""
+    iv = form.start()
+    for _ in range(steps):
+        if iv.finished:
+            break
+        iv.answer(record.get(iv.current.id))  # type: ignore[union-attr]
+    return iv
 
 
 JSONISH = st.recursive(
@@ -142,11 +148,7 @@ def test_answer_either_accepts_or_refuses_cleanly(name: str) -> None:
     @settings(max_examples=100, deadline=None)
     @given(records(form, valid=False), st.integers(0, 60), JSONISH)
     def check(record: dict[str, Any], stop: int, junk: Any) -> None:
-        iv = form.start()
-        for _ in range(stop):
-            if iv.finished:
-                return
-            iv.answer(record.get(iv.current.id))  # type: ignore[union-attr]
+        iv = advanced(form, record, stop)
         before = iv.state
         try:
             iv.answer(junk)
