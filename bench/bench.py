@@ -575,7 +575,7 @@ def bench_load(sizes: list[int], quick: bool, tmp: Path) -> None:
         ratios.append(t_q / t_b)
         rows.append([f"{n}", f"{len(text) / 1e3:.0f} kB", fmt_time(t_q), fmt_time(t_b),
                      f"{t_q / t_b:.1f}x", fmt_time(t_q / n), fmt_time(t_b / n), f"{repeat}"])
-    annex_path = qengine.pipeline.resolve_source("annex6")
+    annex_path = qengine.compiler.pipeline.resolve_source("annex6")
     annex_text = Path(annex_path).read_text("utf-8")
     t_q, t_b = best_pair(lambda: qengine.load(annex_path),
                          lambda: yaml.compose(annex_text, Loader=yaml.CSafeLoader), 7)

@@ -29,16 +29,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from synthetic import make_form, make_record
 
 import qengine
-from qengine.compiler import compile_definition
-from qengine.exceptions import Diagnostics
-from qengine.loader import parse_yaml
-from qengine.model import build_definition
-from qengine.schema import check_schema
-from qengine.typecheck import check_types
+from qengine.compiler.loader import parse_yaml
+from qengine.compiler.lower import compile_definition
+from qengine.compiler.model import build_definition
+from qengine.compiler.schema import check_schema
+from qengine.compiler.typecheck import check_types
+from qengine.errors import Diagnostics
 
 
 def stages(text: str, file: str) -> list[tuple[str, float]]:
-    """The stages of ``qengine.pipeline.compile_text``, timed one by one."""
+    """The stages of ``qengine.compiler.pipeline.compile_text``, timed one by one."""
     out = []
     clock = time.perf_counter
     t0 = clock()

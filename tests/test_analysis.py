@@ -13,9 +13,9 @@ import pytest
 from conftest import form_yaml
 
 import qengine
-from qengine import analysis, pipeline
-from qengine.analysis import analyse
-from qengine.cli import main
+from qengine.analysis import lint as lint_module
+from qengine.analysis.lint import analyse
+from qengine.apps.cli import main
 
 GOLDEN = Path(__file__).parent / "golden_analysis"
 CASES = sorted(p.name for p in GOLDEN.iterdir() if p.is_dir())
@@ -75,7 +75,7 @@ def test_load_never_runs_the_analysis(monkeypatch: pytest.MonkeyPatch) -> None:
     def boom(*args: Any) -> Any:
         raise AssertionError("analysis ran")
 
-    monkeypatch.setattr(pipeline, "analyse", boom)
+    monkeypatch.setattr(lint_module, "analyse", boom)
     qengine.load("annex6")
     qengine.load(GOLDEN / "unreachable_question" / "form.yaml")
     with pytest.raises(AssertionError):
@@ -174,8 +174,8 @@ def test_many_undecided_checks_give_one_note() -> None:
 
 def test_budget_running_out_is_said_not_guessed(monkeypatch: pytest.MonkeyPatch) -> None:
     """With no budget, nothing is claimed: one cannot_decide per kind says the budget ran out."""
-    monkeypatch.setattr(analysis, "FORM_BUDGET", 1)
-    monkeypatch.setattr(analysis, "TOTAL_CHECK_BUDGET", 0)
+    monkeypatch.setattr(lint_module, "FORM_BUDGET", 1)
+    monkeypatch.setattr(lint_module, "TOTAL_CHECK_BUDGET", 0)
     form = qengine.load(GOLDEN / "check_never" / "form.yaml")
     problems = analyse(form)
     assert [p.code for p in problems] == ["cannot_decide"]

@@ -29,8 +29,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import qengine
+from qengine.runtime.values import id_check_digit
 from qengine.testing import records
-from qengine.values import id_check_digit
 
 FID = "annex6"
 F = form(FID)

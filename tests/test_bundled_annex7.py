@@ -28,8 +28,8 @@ from bundled_cases import (
 from hypothesis import HealthCheck, given, settings
 
 import qengine
+from qengine.runtime.values import id_check_digit
 from qengine.testing import records
-from qengine.values import id_check_digit
 
 FID = "annex7"
 F = form(FID)

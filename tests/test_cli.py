@@ -7,7 +7,7 @@ from pathlib import Path
 
 from conftest import EXAMPLE, form_yaml
 
-from qengine.cli import main
+from qengine.apps.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 

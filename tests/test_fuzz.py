@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import qengine
+from qengine.lang.parser import RuleSyntaxError, parse_rule
 from qengine.location import SourceLocation
-from qengine.parser import RuleSyntaxError, parse_rule
 from qengine.testing import check_form
 
 ROOT = Path(__file__).resolve().parent.parent

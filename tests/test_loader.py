@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from qengine.exceptions import Diagnostics
-from qengine.loader import MAX_DEPTH, LList, LMap, parse_yaml, read_text
+from qengine.compiler.loader import MAX_DEPTH, LList, LMap, parse_yaml, read_text
+from qengine.errors import Diagnostics
 
 
 def parse(text: str) -> tuple[object, Diagnostics]:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from qengine import nodes as n
+from qengine.lang import nodes as n
+from qengine.lang.parser import RuleSyntaxError, parse_rule
 from qengine.location import SourceLocation
-from qengine.parser import RuleSyntaxError, parse_rule
 
 BASE = SourceLocation("f.yaml", 7, 12)
 

@@ -55,7 +55,7 @@ def test_fast_and_full_schema_checks_agree() -> None:
 
     import yaml
 
-    from qengine.schema import _validator, is_valid
+    from qengine.compiler.schema import _validator, is_valid
 
     root = Path(__file__).resolve().parent.parent
     docs = [yaml.safe_load(p.read_text("utf-8")) for p in (root / "forms").glob("*.yaml")]

@@ -8,7 +8,7 @@ import pytest
 from conftest import form_yaml
 
 import qengine
-from qengine.values import check_id_number, id_check_digit, is_blank
+from qengine.runtime.values import check_id_number, id_check_digit, is_blank
 
 FORM = qengine.load_text(form_yaml("""\
 - {id: s, label: S, type: single, choices: yesno}

@@ -9,7 +9,9 @@
 
 from __future__ import annotations
 
-from .exceptions import (
+from qengine.analysis.lint import lint
+from qengine.compiler.pipeline import bundled_forms, compile_text, list_forms, load, load_text
+from qengine.errors import (
     AnswerError,
     FormError,
     ParamError,
@@ -19,10 +21,8 @@ from .exceptions import (
     SubmitError,
     UnknownQuestionError,
 )
-from .interview import Interview, State
-from .location import SourceLocation
-from .pipeline import bundled_forms, compile_text, lint, list_forms, load, load_text
-from .runtime import (
+from qengine.location import SourceLocation
+from qengine.runtime.form import (
     AskedCondition,
     Choice,
     Form,
@@ -32,6 +32,7 @@ from .runtime import (
     Transition,
     Violation,
 )
+from qengine.runtime.interview import Interview, State
 
 forms = list_forms
 

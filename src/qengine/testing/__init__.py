@@ -5,10 +5,10 @@ This is the only part of qengine that imports hypothesis.
 
 from __future__ import annotations
 
-from ..explore import FormPath
-from .paths import Coverage, count_paths, coverage, paths
-from .properties import PROPERTIES, check_form, interview_path
-from .scenarios import (
+from qengine.analysis.explore import FormPath
+from qengine.testing.paths import Coverage, count_paths, coverage, paths
+from qengine.testing.properties import PROPERTIES, check_form, interview_path
+from qengine.testing.scenarios import (
     Answer,
     Back,
     Change,
@@ -18,7 +18,7 @@ from .scenarios import (
     interviews,
     invalid_records,
 )
-from .strategies import answers, records
+from qengine.testing.strategies import answers, records
 
 __all__ = [
     "PROPERTIES",

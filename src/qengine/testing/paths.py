@@ -8,8 +8,8 @@ from typing import Any
 
 import attrs
 
-from ..explore import Explorer, FormPath
-from ..runtime import Form
+from qengine.analysis.explore import Explorer, FormPath
+from qengine.runtime.form import Form
 
 
 def paths(form: Form, *, limit: int | None = None) -> Iterator[FormPath]:

@@ -15,11 +15,11 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ..exceptions import AnswerError, SubmitError
-from ..pipeline import load
-from ..runtime import Form
-from .scenarios import InterviewScript, interviews, invalid_records
-from .strategies import records
+from qengine.compiler.pipeline import load
+from qengine.errors import AnswerError, SubmitError
+from qengine.runtime.form import Form
+from qengine.testing.scenarios import InterviewScript, interviews, invalid_records
+from qengine.testing.strategies import records
 
 PROPERTIES = ("records_validate", "path_is_interview", "never_asks_skipped", "scripts_submit",
               "errors_block_submit", "invalid_records_detected", "validate_never_raises")

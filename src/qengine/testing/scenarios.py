@@ -9,10 +9,10 @@ from typing import Any
 import attrs
 from hypothesis import strategies as st
 
-from ..explore import Explorer, compared_constants, default_answer, representatives
-from ..interview import Interview
-from ..runtime import Form
-from .strategies import answers, records
+from qengine.analysis.explore import Explorer, compared_constants, default_answer, representatives
+from qengine.runtime.form import Form
+from qengine.runtime.interview import Interview
+from qengine.testing.strategies import answers, records
 
 
 # -- interview actions --------------------------------------------------------------------------

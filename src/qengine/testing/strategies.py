@@ -14,9 +14,9 @@ from typing import Any
 from hypothesis import assume
 from hypothesis import strategies as st
 
-from .. import nodes as n
-from ..runtime import Form, Question
-from ..values import id_check_digit
+from qengine.lang import nodes as n
+from qengine.runtime.form import Form, Question
+from qengine.runtime.values import id_check_digit
 
 _TEXT_ALPHABET = st.characters(codec="utf-8", categories=("L", "N"))
 _SAMPLE_TEXTS = ("张三", "3组", "靖港镇", "望城区", "李四", "镇扶贫办")

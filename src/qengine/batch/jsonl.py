@@ -13,7 +13,7 @@ from typing import Any
 
 import attrs
 
-from .runtime import Form, Report, Violation
+from qengine.runtime.form import Form, Report, Violation
 
 
 @attrs.frozen(slots=True)

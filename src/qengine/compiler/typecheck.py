@@ -12,10 +12,10 @@ from typing import Any
 
 import attrs
 
-from . import nodes as n
-from .exceptions import Diagnostics
-from .model import CHOICE_TYPES, NUMERIC_TYPES, FormDef, QuestionDef, is_iso_date
-from .schema import suggest
+from qengine.compiler.model import CHOICE_TYPES, NUMERIC_TYPES, FormDef, QuestionDef, is_iso_date
+from qengine.compiler.schema import suggest
+from qengine.errors import Diagnostics
+from qengine.lang import nodes as n
 
 FUNCTIONS = ("answered", "selected", "contains", "count", "sum", "min", "max", "abs", "len")
 

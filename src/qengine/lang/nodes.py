@@ -7,7 +7,7 @@ from typing import Any
 
 import attrs
 
-from .location import SourceLocation
+from qengine.location import SourceLocation
 
 
 @attrs.frozen(slots=True)

@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from .exceptions import AnswerError, SnapshotError, SubmitError
-from .runtime import Question, Violation, _Findings
+from qengine.errors import AnswerError, SnapshotError, SubmitError
+from qengine.runtime.form import Question, Violation, _Findings
 
 if TYPE_CHECKING:
-    from .runtime import Form
+    from qengine.runtime.form import Form
 
 SNAPSHOT_FORMAT = 1
 _ABSENT: Any = object()

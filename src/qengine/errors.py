@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from .location import SourceLocation, caret_excerpt
+from qengine.location import SourceLocation, caret_excerpt
 
 if TYPE_CHECKING:
-    from .runtime import Violation
+    from qengine.runtime.form import Violation
 
 
 class QengineError(Exception):

@@ -16,8 +16,8 @@ from typing import Any
 
 import yaml
 
-from .exceptions import Diagnostics
-from .location import SourceLocation
+from qengine.errors import Diagnostics
+from qengine.location import SourceLocation
 
 try:  # libyaml's C parser when present: several times faster
     _Parser: Any = yaml.CSafeLoader

@@ -13,8 +13,8 @@ from typing import Any
 from lark import Lark, Token, Transformer
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
-from . import nodes as n
-from .location import SourceLocation
+from qengine.lang import nodes as n
+from qengine.location import SourceLocation
 
 MAX_NESTING = 40
 MAX_TREE_DEPTH = 200
@@ -39,7 +39,7 @@ _where = threading.local()
 @lru_cache(maxsize=1)
 def _lark() -> Lark:
     return Lark.open_from_package(
-        "qengine", "rules.lark", parser="lalr", maybe_placeholders=True, transformer=_Builder()
+        "qengine.lang", "rules.lark", parser="lalr", maybe_placeholders=True, transformer=_Builder()
     )
 
 

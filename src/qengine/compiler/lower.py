@@ -12,13 +12,13 @@ import operator
 from collections.abc import Callable
 from typing import Any
 
-from . import nodes as n
-from .exceptions import Diagnostics
-from .model import END, FormDef, QuestionDef
-from .runtime import Choice, CompiledCheck, Form, Question, Step, Transition
-from .schema import suggest
-from .typecheck import Types
-from .values import make_coercer
+from qengine.compiler.model import END, FormDef, QuestionDef
+from qengine.compiler.schema import suggest
+from qengine.compiler.typecheck import Types
+from qengine.errors import Diagnostics
+from qengine.lang import nodes as n
+from qengine.runtime.form import Choice, CompiledCheck, Form, Question, Step, Transition
+from qengine.runtime.values import make_coercer
 
 Fn = Callable[[dict[str, Any]], Any]
 

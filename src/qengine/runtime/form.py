@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from .exceptions import AnswerError, ParamError, UnknownQuestionError
-from .location import SourceLocation
-from .values import Coercer, is_blank
+from qengine.errors import AnswerError, ParamError, UnknownQuestionError
+from qengine.location import SourceLocation
+from qengine.runtime.values import Coercer, is_blank
 
 if TYPE_CHECKING:
-    from .interview import Interview
+    from qengine.runtime.interview import Interview
 
 Env = dict[str, Any]
 Guard = Callable[[Env], bool]
@@ -274,13 +274,13 @@ class Form:
 
     def start(self, params: Mapping[str, Any] | None = None) -> Interview:
         """A new interview, optionally with some params overridden."""
-        from .interview import Interview
+        from qengine.runtime.interview import Interview
 
         return Interview(self, self.resolve_params(params))
 
     def resume(self, snapshot: Any) -> Interview:
         """The interview a :meth:`Interview.snapshot` describes; :class:`SnapshotError` if not."""
-        from .interview import Interview
+        from qengine.runtime.interview import Interview
 
         return Interview.from_snapshot(self, snapshot)
 

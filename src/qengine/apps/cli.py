@@ -12,11 +12,12 @@ import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-from .batch import Summary, validate_lines
-from .exceptions import AnswerError, FormError, ParamError, QengineError, SubmitError
-from .pipeline import lint, list_forms, load
-from .runtime import Form, Question
-from .schema import form_schema
+from qengine.analysis.lint import lint
+from qengine.batch.jsonl import Summary, validate_lines
+from qengine.compiler.pipeline import list_forms, load
+from qengine.compiler.schema import form_schema
+from qengine.errors import AnswerError, FormError, ParamError, QengineError, SubmitError
+from qengine.runtime.form import Form, Question
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -16,15 +16,15 @@ from typing import Any
 import fastjsonschema
 import jsonschema
 
-from .exceptions import Diagnostics
-from .loader import LList, LMap
-from .location import SourceLocation
+from qengine.compiler.loader import LList, LMap
+from qengine.errors import Diagnostics
+from qengine.location import SourceLocation
 
 
 @lru_cache(maxsize=1)
 def form_schema() -> dict[str, Any]:
-    """The JSON Schema of form files (draft 2020-12), as shipped in ``qengine/form.schema.json``."""
-    text = resources.files("qengine").joinpath("form.schema.json").read_text("utf-8")
+    """The JSON Schema of form files (draft 2020-12), as shipped in ``qengine/compiler/form.schema.json``."""
+    text = resources.files("qengine.compiler").joinpath("form.schema.json").read_text("utf-8")
     return json.loads(text)  # type: ignore[no-any-return]
 
 

@@ -1,7 +1,7 @@
 """The whole pipeline in one place: file → located data → schema → model → types → compiled form.
 
-``load`` is what users call; ``lint`` runs the same stages and returns the problems instead of
-raising them.
+``load`` is what users call; :func:`qengine.analysis.lint.lint` runs the same stages and returns
+the problems instead of raising them.
 """
 
 from __future__ import annotations
@@ -10,18 +10,17 @@ import os
 from pathlib import Path
 from typing import Any
 
-from .analysis import analyse
-from .compiler import compile_definition
-from .exceptions import Diagnostics, FormError, Problem, sorted_problems
-from .loader import LMap, parse_yaml, read_text
-from .location import SourceLocation
-from .model import build_definition
-from .runtime import Form
-from .schema import check_schema
-from .typecheck import check_types
+from qengine.compiler.loader import LMap, parse_yaml, read_text
+from qengine.compiler.lower import compile_definition
+from qengine.compiler.model import build_definition
+from qengine.compiler.schema import check_schema
+from qengine.compiler.typecheck import check_types
+from qengine.errors import Diagnostics, FormError, Problem, sorted_problems
+from qengine.location import SourceLocation
+from qengine.runtime.form import Form
 
 # Package data: in a source checkout this folder is a link to the top-level forms/ folder.
-BUNDLED_DIR = Path(__file__).parent / "bundled"
+BUNDLED_DIR = Path(__file__).parent.parent / "bundled"
 
 
 def bundled_forms() -> list[str]:
@@ -69,7 +68,7 @@ def resolve_source(source: str | os.PathLike[str]) -> str:
     return text
 
 
-def _unknown_form(path: str, diag: Diagnostics) -> bool:
+def unknown_form(path: str, diag: Diagnostics) -> bool:
     """Report a name that is neither a file nor a bundled form (True when reported)."""
     if os.path.exists(path) or os.sep in path or path.endswith((".yaml", ".yml")):
         return False
@@ -79,29 +78,6 @@ def _unknown_form(path: str, diag: Diagnostics) -> bool:
     return True
 
 
-def lint(source: str | os.PathLike[str]) -> list[Problem]:
-    """Every problem of a form file (errors and warnings), located; never raises for bad input.
-
-    A form that compiles is also analysed as a whole (:mod:`qengine.analysis`): questions never
-    asked, jumps and checks that can never do anything, unused computed values, missing texts.
-    """
-    try:
-        path = resolve_source(source)
-    except FormError as exc:
-        return list(exc.problems)
-    diag = Diagnostics(path)
-    if _unknown_form(path, diag):
-        return diag.problems
-    text = read_text(path, diag)
-    if text is None:
-        return diag.problems
-    form, problems = compile_text(text, path)
-    if form is None:
-        return problems
-    # Whole-form analysis (never in load: it searches the form's paths, and load must stay fast).
-    return sorted_problems([*problems, *analyse(form, text)])
-
-
 def load(source: str | os.PathLike[str]) -> Form:
     """Load and compile a form: a bundled form by name (``"annex6"``) or a path to a YAML file.
 
@@ -109,7 +85,7 @@ def load(source: str | os.PathLike[str]) -> Form:
     """
     path = resolve_source(source)
     diag = Diagnostics(path)
-    if _unknown_form(path, diag):
+    if unknown_form(path, diag):
         raise FormError(diag.problems)
     text = read_text(path, diag)
     if text is None:

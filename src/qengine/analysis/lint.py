@@ -19,16 +19,19 @@ from __future__ import annotations
 import bisect
 import datetime as _dt
 import math
+import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 import attrs
 
-from . import nodes as n
-from .exceptions import AnswerError, Diagnostics, Problem, sorted_problems
-from .explore import NUMERIC, Explorer, compared_constants, representatives, rule_refs
-from .location import SourceLocation
-from .runtime import CompiledCheck, Form, Question
+from qengine.analysis.explore import NUMERIC, Explorer, compared_constants, representatives, rule_refs
+from qengine.compiler.loader import read_text
+from qengine.compiler.pipeline import compile_text, resolve_source, unknown_form
+from qengine.errors import AnswerError, Diagnostics, FormError, Problem, sorted_problems
+from qengine.lang import nodes as n
+from qengine.location import SourceLocation
+from qengine.runtime.form import CompiledCheck, Form, Question
 
 # Search budgets, in units of work: a state visited costs the number of answers that tell it apart
 # from others (so a budget buys fewer states where many answers matter). Deterministic, unlike a
@@ -63,6 +66,29 @@ def analyse(form: Form, text: str | None = None) -> list[Problem]:
 
 
 # -- texts and computed values -----------------------------------------------------------------
+def lint(source: str | os.PathLike[str]) -> list[Problem]:
+    """Every problem of a form file (errors and warnings), located; never raises for bad input.
+
+    A form that compiles is also analysed as a whole (this module): questions never
+    asked, jumps and checks that can never do anything, unused computed values, missing texts.
+    """
+    try:
+        path = resolve_source(source)
+    except FormError as exc:
+        return list(exc.problems)
+    diag = Diagnostics(path)
+    if unknown_form(path, diag):
+        return diag.problems
+    text = read_text(path, diag)
+    if text is None:
+        return diag.problems
+    form, problems = compile_text(text, path)
+    if form is None:
+        return problems
+    # Whole-form analysis (never in load: it searches the form's paths, and load must stay fast).
+    return sorted_problems([*problems, *analyse(form, text)])
+
+
 def _missing_languages(form: Form, diag: Diagnostics) -> None:
     languages = form.definition.languages
     for loc, what, present in form.definition.text_locs:

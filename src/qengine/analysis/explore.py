@@ -18,8 +18,8 @@ from typing import Any
 
 import attrs
 
-from . import nodes as n
-from .runtime import Form, Question
+from qengine.lang import nodes as n
+from qengine.runtime.form import Form, Question
 
 DEFAULT_ID_NUMBER = "11010519491231002X"
 NUMERIC = ("integer", "number", "money", "year")

@@ -16,12 +16,12 @@ from typing import Any
 
 import attrs
 
-from . import nodes as n
-from .exceptions import Diagnostics
-from .loader import LList, LMap
-from .location import SourceLocation
-from .parser import RuleSyntaxError, parse_rule
-from .schema import suggest
+from qengine.compiler.loader import LList, LMap
+from qengine.compiler.schema import suggest
+from qengine.errors import Diagnostics
+from qengine.lang import nodes as n
+from qengine.lang.parser import RuleSyntaxError, parse_rule
+from qengine.location import SourceLocation
 
 QUESTION_TYPES = ("text", "integer", "number", "money", "year", "date", "single", "multiple",
                   "id_number", "computed")

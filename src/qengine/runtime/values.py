@@ -15,10 +15,10 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from .exceptions import AnswerError
+from qengine.errors import AnswerError
 
 if TYPE_CHECKING:
-    from .runtime import Question
+    from qengine.runtime.form import Question
 
 Coercer = Callable[[Any], Any]
 
