@@ -11,7 +11,7 @@ from conftest import codes_of, form_yaml, problems_of
 
 def test_schema_ships_inside_the_package_and_is_valid() -> None:
     """form.schema.json is package data and a valid draft 2020-12 schema."""
-    text = resources.files("qengine").joinpath("form.schema.json").read_text("utf-8")
+    text = resources.files("qengine.compiler").joinpath("form.schema.json").read_text("utf-8")
     jsonschema.Draft202012Validator.check_schema(json.loads(text))
 
 
