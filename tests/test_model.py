@@ -64,3 +64,39 @@ def test_computed_needs_a_value_and_asked_questions_refuse_one() -> None:
     text = form_yaml("- id: a\n  label: A\n  type: computed\n"
                      "- id: b\n  label: B\n  type: text\n  value: '1'\n")
     assert sorted(codes_of(text)) == ["missing_value", "unexpected_value"]
+
+
+def test_none_ok_is_a_flag_of_multiple_choice_only() -> None:
+    """none_ok: true reaches the definition on a multiple; on another type it is an error."""
+    from qengine.compiler.loader import parse_yaml
+    from qengine.compiler.model import build_definition
+    from qengine.errors import Diagnostics
+
+    text = form_yaml("- id: a\n  label: A\n  type: multiple\n  choices: yesno\n  none_ok: true\n"
+                     "- id: b\n  label: B\n  type: multiple\n  choices: yesno\n")
+    assert codes_of(text) == []
+    diag = Diagnostics("t.yaml", text)
+    definition = build_definition(parse_yaml(text, "t.yaml", diag), diag, "t.yaml")
+    assert [q.none_ok for q in definition.questions] == [True, False]
+    bad = form_yaml("- id: a\n  label: A\n  type: single\n  choices: yesno\n  none_ok: true\n")
+    [p] = problems_of(bad)
+    assert p.code == "unexpected_none_ok"
+    assert bad.splitlines()[p.location.line - 1].strip().startswith("none_ok")
+    assert codes_of(text.replace("none_ok: true", "none_ok: 1")) == ["schema"]
+
+
+def test_bundled_policy_lists_take_none_of_these() -> None:
+    """annex6 q10_1 and q13_1b, annex7 q8_2 carry none_ok, as FORMS.md says; no other question does."""
+    from qengine.compiler.loader import parse_yaml
+    from qengine.compiler.model import build_definition
+    from qengine.compiler.pipeline import BUNDLED_DIR
+    from qengine.errors import Diagnostics
+
+    flagged = {}
+    for name in ("annex5", "annex6", "annex7"):
+        path = str(BUNDLED_DIR / f"{name}.yaml")
+        text = (BUNDLED_DIR / f"{name}.yaml").read_text("utf-8")
+        diag = Diagnostics(path, text)
+        definition = build_definition(parse_yaml(text, path, diag), diag, path)
+        flagged[name] = [q.id for q in definition.questions if q.none_ok]
+    assert flagged == {"annex5": [], "annex6": ["q10_1", "q13_1b"], "annex7": ["q8_2"]}

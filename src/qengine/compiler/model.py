@@ -89,6 +89,8 @@ class QuestionDef:
     value: n.Node | None = None
     jumps: tuple[JumpDef, ...] = ()
     hints: Texts = attrs.field(eq=False, factory=dict)
+    #: multiple choice only: the empty list is a complete answer ("none of these")
+    none_ok: bool = False
     loc: SourceLocation = attrs.field(eq=False, repr=False, default=None)
 
 
@@ -330,6 +332,9 @@ class _Builder:
             self.diag.fail(q.where_key("value"), "unexpected_value",
                            f"{qid} is asked, not computed; 'value' is only for type computed")
         self.bounds(q, qid, qtype)
+        if "none_ok" in q and qtype != "multiple" and q.get("type") in QUESTION_TYPES:
+            self.diag.fail(q.where_key("none_ok"), "unexpected_none_ok",
+                           f"{qid} is of type {qtype}; none_ok is only for type multiple")
         number = q.get("number")
         required = q.get("required", True)
         question = QuestionDef(
@@ -342,7 +347,8 @@ class _Builder:
             max_length=q.get("max_length") if isinstance(q.get("max_length"), int) else None,
             choices=choices, value=value, jumps=self.jumps(q, qid, qtype, choices),
             hints=self.text(q, "hint", f"question {qid} hint") if "hint" in q
-            else MappingProxyType({}), loc=loc)
+            else MappingProxyType({}), none_ok=q.get("none_ok") is True and qtype == "multiple",
+            loc=loc)
         checks: list[CheckDef] = []
         raw_checks = q.get("checks") if isinstance(q.get("checks"), LList) else []
         for ci, c in enumerate(raw_checks):
