@@ -1,27 +1,121 @@
 """Batch validation: many completed records (JSON Lines) against one compiled form.
 
-A line that is not JSON, or not an object, is reported as that record's error; nothing stops the
-run and nothing is dropped silently.
+The input is read as bytes, one bounded line at a time, and each line is decoded on its own, so no
+line can stop the run or exhaust memory. A line that cannot be read as a record is reported as that
+record's error and the run goes on; nothing is dropped silently:
+
+- ``bad_encoding``: the line is not UTF-8 text;
+- ``bad_json``: the line is not JSON, is nested too deeply to read, or is longer than
+  :data:`MAX_LINE_BYTES` (the rest of it is skipped, up to the next line end);
+- ``not_a_record`` (from :meth:`Form.validate`): the line is JSON, but not an object.
+
+A UTF-8 byte-order mark at the start of the input is ignored. Lines end with ``\\n`` (``\\r\\n`` is
+the same); blank lines are skipped but still counted, so the numbers are those of the input file.
 """
 
 from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
-from typing import Any
+from collections.abc import Iterator, Mapping
+from pathlib import PurePath
+from typing import Any, Protocol
 
 import attrs
 
-from qengine.runtime.form import Form, Report, Violation
+from qengine.errors import QengineError
+from qengine.runtime import Form, Violation
+
+#: The longest line read as a record, in bytes (the line end not counted): 1 MiB. A record of the
+#: bundled forms is a few kilobytes; anything this long is a broken export, not a household.
+MAX_LINE_BYTES = 1 << 20
+
+#: How much of an overlong line is read at a time while skipping it.
+_SKIP_CHUNK = 1 << 16
+_BOM = b"\xef\xbb\xbf"
+_BLANK = object()  # what a blank line parses to
+
+#: Inputs that are plainly not JSON Lines, by extension and by their first bytes.
+_OTHER_FORMATS = {".csv": "a CSV file", ".xlsx": "an Excel workbook", ".xls": "an Excel workbook"}
+_SIGNATURES = {b"PK\x03\x04": "a zip file (an Excel workbook?)",
+               b"\xd0\xcf\x11\xe0": "an Excel 97-2003 workbook"}
+
+
+class InputFormatError(QengineError, ValueError):
+    """The records are in a format other than JSON Lines (a spreadsheet, a CSV file)."""
+
+    code = "not_json_lines"
+
+    def __init__(self, name: str, kind: str) -> None:
+        self.name = name
+        self.kind = kind
+        super().__init__(f"{name}: expected JSON Lines (one JSON object per line), but this is "
+                         f"{kind}; export the records as JSON Lines first")
+
+
+class LineSource(Protocol):
+    """What records are read from: a binary file (``open(path, "rb")``, ``sys.stdin.buffer``).
+    A ``peek`` method, when there is one, lets :func:`check_json_lines` look at the first bytes."""
+
+    def readline(self, size: int = -1, /) -> bytes: ...
+
+
+class Findings(Protocol):
+    """What a batch needs of a report: :class:`qengine.Report` and :class:`UnreadLine` have it."""
+
+    @property
+    def ok(self) -> bool: ...
+    @property
+    def errors(self) -> tuple[Violation, ...]: ...
+    @property
+    def warnings(self) -> tuple[Violation, ...]: ...
+    @property
+    def violations(self) -> tuple[Violation, ...]: ...
+    def to_dict(self) -> dict[str, Any]: ...
+
+
+@attrs.frozen(slots=True)
+class UnreadLine:
+    """The report of a line that could not be read as a record: one error, the same interface as
+    :class:`qengine.Report` (``ok``, ``errors``, ``warnings``, ``violations``, ``to_dict``)."""
+
+    violation: Violation
+
+    @property
+    def ok(self) -> bool:
+        return False
+
+    @property
+    def violations(self) -> tuple[Violation, ...]:
+        return (self.violation,)
+
+    @property
+    def errors(self) -> tuple[Violation, ...]:
+        return (self.violation,)
+
+    @property
+    def warnings(self) -> tuple[Violation, ...]:
+        return ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"ok": False, "errors": [self.violation.to_dict()], "warnings": []}
+
+
+def _unread(rule: str, message: str) -> UnreadLine:
+    return UnreadLine(Violation(rule=rule, severity="error", questions=(), message=message))
 
 
 @attrs.frozen(slots=True)
 class RecordResult:
-    """One input line's outcome: its line number and report."""
+    """One input line's outcome: its line number and report (``read`` is false when the line could
+    not be read as JSON at all)."""
 
     line: int
-    report: Report
+    report: Findings
+
+    @property
+    def read(self) -> bool:
+        return not isinstance(self.report, UnreadLine)
 
     def to_dict(self) -> dict[str, Any]:
         return {"line": self.line, **self.report.to_dict()}
@@ -37,7 +131,7 @@ class Summary:
     with_warnings: int = 0
     by_rule: Counter[str] = attrs.field(factory=Counter)
 
-    def add(self, report: Report) -> None:
+    def add(self, report: Findings) -> None:
         self.records += 1
         if report.ok:
             self.ok += 1
@@ -53,38 +147,66 @@ class Summary:
                 "violations_by_rule": dict(sorted(self.by_rule.items()))}
 
 
-class _LineReport(Report):
-    """A report for a line that is not a record at all."""
+def check_json_lines(stream: LineSource, name: str) -> None:
+    """Raise :class:`InputFormatError` when ``stream`` (called ``name``) is plainly not JSON Lines:
+    a ``.csv``, ``.xlsx`` or ``.xls`` file, or a workbook by its first bytes. Consumes nothing."""
+    kind = _OTHER_FORMATS.get(PurePath(name).suffix.lower()) if name != "-" else None
+    peek = getattr(stream, "peek", None)
+    if kind is None and peek is not None:
+        head = peek(8)[:8]
+        kind = next((k for sig, k in _SIGNATURES.items() if head.startswith(sig)), None)
+    if kind is not None:
+        raise InputFormatError("standard input" if name == "-" else name, kind)
 
-    __slots__ = ()
 
-
-def _unreadable(form: Form, rule: str, message: str) -> Report:
-    return _LineReport(form, [Violation(rule, "error", (), message)], [], {}, {})
-
-
-def validate_lines(form: Form, lines: Iterable[str], params: Mapping[str, Any] | None = None
-                   ) -> Iterator[RecordResult]:
-    """Validate each non-empty line of JSON Lines input; yields one result per record line."""
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
+def read_lines(stream: LineSource, max_bytes: int = MAX_LINE_BYTES
+               ) -> Iterator[tuple[int, bytes | None]]:
+    """``(line number, bytes)`` for each line of ``stream``, without its line end; ``None`` instead
+    of the bytes for a line longer than ``max_bytes``, whose rest is skipped in bounded memory."""
+    number = 0
+    while True:
+        chunk = stream.readline(max_bytes + 2)  # room for the longest line and its "\r\n"
+        if not chunk:
+            return
+        number += 1
+        ended = chunk.endswith(b"\n")
+        body = chunk[:-2] if chunk.endswith(b"\r\n") else chunk[:-1] if ended else chunk
+        if len(body) <= max_bytes:
+            yield number, body
             continue
-        try:
-            record = json.loads(line)
-        except ValueError as exc:
-            yield RecordResult(number, _unreadable(form, "bad_json",
-                                                   f"line {number} is not JSON: {exc}"))
-            continue
-        yield RecordResult(number, form.validate(record, params=params))
+        yield number, None
+        while chunk and not chunk.endswith(b"\n"):
+            chunk = stream.readline(_SKIP_CHUNK)
 
 
-def validate_records(form: Form, records: Iterable[Any], params: Mapping[str, Any] | None = None
-                     ) -> tuple[list[Report], Summary]:
-    """Validate records already in memory; the reports and their summary."""
-    summary = Summary()
-    reports = []
-    for record in records:
-        report = form.validate(record, params=params)
-        summary.add(report)
-        reports.append(report)
-    return reports, summary
+def _parse(number: int, raw: bytes | None, max_bytes: int) -> tuple[Any, UnreadLine | None]:
+    """The JSON value of one line, or the report saying why it cannot be read."""
+    if raw is None:
+        return None, _unread("bad_json", f"line {number} is longer than {max_bytes} bytes")
+    if number == 1 and raw.startswith(_BOM):
+        raw = raw[len(_BOM):]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return None, _unread("bad_encoding", f"line {number} is not UTF-8 text (byte "
+                                             f"{exc.object[exc.start]:#04x} at {exc.start + 1})")
+    if not text.strip():
+        return _BLANK, None
+    try:
+        return json.loads(text), None
+    except RecursionError:
+        return None, _unread("bad_json", f"line {number} is nested too deeply to read")
+    except ValueError as exc:  # JSONDecodeError, and an integer of too many digits
+        return None, _unread("bad_json", f"line {number} is not JSON: {exc}")
+
+
+def validate_stream(form: Form, stream: LineSource, params: Mapping[str, Any] | None = None, *,
+                    max_line_bytes: int = MAX_LINE_BYTES) -> Iterator[RecordResult]:
+    """Validate each non-blank line of JSON Lines read from the binary ``stream``; yields one
+    result per record line, readable or not, in input order."""
+    for number, raw in read_lines(stream, max_line_bytes):
+        record, unread = _parse(number, raw, max_line_bytes)
+        if unread is not None:
+            yield RecordResult(number, unread)
+        elif record is not _BLANK:
+            yield RecordResult(number, form.validate(record, params=params))
