@@ -62,8 +62,52 @@ def test_syntax_errors_are_located(text: str, column: int) -> None:
 
 
 def test_absurd_nesting_is_refused() -> None:
-    """Thousands of brackets or operators are refused, not a RecursionError."""
-    for text in ("(" * 5000 + "a" + ")" * 5000, "1" + " + 1" * 3000, "not " * 3000 + "a"):
+    """Hundreds of brackets or operators (within the length cap) are refused, not a RecursionError."""
+    for text in ("(" * 1000 + "a" + ")" * 1000, "1" + " + 1" * 900, "not " * 900 + "a"):
         with pytest.raises(RuleSyntaxError) as info:
             parse_rule(text, BASE)
         assert info.value.code == "rule_too_deep"
+
+
+def test_overlong_rule_is_refused_before_parsing() -> None:
+    """Rule text over MAX_RULE_LENGTH is rule_too_long at the rule's start, whatever it holds."""
+    from qengine.lang.parser import MAX_RULE_LENGTH
+
+    for text in (" or ".join(["a == 1"] * 100_000), "(" * 5000, "$" * (MAX_RULE_LENGTH + 1)):
+        with pytest.raises(RuleSyntaxError) as info:
+            parse_rule(text, BASE)
+        assert info.value.code == "rule_too_long"
+        assert info.value.loc == BASE
+    assert parse_rule(" or ".join(["a"] * (MAX_RULE_LENGTH // 5)), BASE) is not None
+
+
+def test_and_or_chains_are_one_node_built_in_linear_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """100,000 operands of or (and of and) parse in seconds into one flat node, not minutes."""
+    import time
+
+    from qengine.lang import parser
+
+    monkeypatch.setattr(parser, "MAX_RULE_LENGTH", 10**9)
+    for word in ("or", "and"):
+        start = time.perf_counter()
+        tree = parse_rule(f" {word} ".join(["a == 1"] * 100_000), BASE)
+        assert time.perf_counter() - start < 20  # quadratic building took about 36 s
+        assert isinstance(tree, n.BoolOp) and tree.op == word and len(tree.operands) == 100_000
+    nested = parse_rule("a or (b or c) or d and (e and f)", BASE)
+    assert n.to_source(nested) == "a or b or c or d and e and f"
+    assert isinstance(nested, n.BoolOp) and len(nested.operands) == 4
+
+
+@pytest.mark.parametrize("literal", ["1" * 3990, "1" * 31, "1000000000000001", "1" * 20 + ".5"])
+def test_number_literals_outside_the_domain_are_located_errors(literal: str) -> None:
+    """A rule number beyond 1e15 or over 30 characters is number_range at the number, never a crash."""
+    with pytest.raises(RuleSyntaxError) as info:
+        parse_rule(f"q1 == {literal}", BASE)
+    assert info.value.code == "number_range"
+    assert info.value.loc == SourceLocation("f.yaml", 7, 18)
+
+
+def test_number_literals_up_to_1e15_are_kept() -> None:
+    """10**15 itself and small decimals are ordinary numbers."""
+    assert parse_rule("1000000000000000", BASE) == n.Num(BASE, 10**15)
+    assert parse_rule("0.000001", BASE) == n.Num(BASE, 0.000001)

@@ -2,12 +2,31 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from typing import Any
 
 import attrs
 
 from qengine.location import SourceLocation
+
+#: The numeric domain of forms. Every number a form writes (a YAML number: a bound, a param, a jump
+#: key, a choice code; or a number in a rule) is finite and at most 10**15 in size: far beyond any
+#: count or sum of money a survey records, and small enough that every whole number in the range
+#: is exact as a float. A number written with more than MAX_NUMBER_CHARS characters is refused
+#: before it is converted, so no digit string can make ``int()`` slow or hit Python's limit on
+#: int-to-text conversion.
+MAX_MAGNITUDE = 10**15
+MAX_NUMBER_CHARS = 30
+
+
+def number_problem(value: int | float) -> str | None:
+    """Why ``value`` is outside the numeric domain of forms ('' phrases), or None when inside."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return "is not a finite number"
+    if abs(value) > MAX_MAGNITUDE:
+        return "is beyond 10**15 (1e15), the largest size a number in a form may have"
+    return None
 
 
 @attrs.frozen(slots=True)

@@ -1,7 +1,9 @@
 """Stage 3: parse rule text into the syntax tree of :mod:`qengine.nodes`, with locations.
 
 The grammar is ``rules.lark`` (package data), parsed by lark's LALR parser: linear time, no
-backtracking, so no rule text can make it hang. Rule text is never evaluated as Python.
+backtracking, and the tree is built in linear time too (a chain of ``and``/``or`` is one node built
+once), so no rule text can make it hang; text longer than :data:`MAX_RULE_LENGTH` is refused before
+it is parsed at all. Rule text is never evaluated as Python.
 """
 
 from __future__ import annotations
@@ -14,10 +16,13 @@ from lark import Lark, Token, Transformer
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from qengine.lang import nodes as n
+from qengine.lang.nodes import MAX_NUMBER_CHARS, number_problem
 from qengine.location import SourceLocation
 
 MAX_NESTING = 40
 MAX_TREE_DEPTH = 200
+#: The longest rule text, in characters (the schema's ``maxLength`` of a rule says the same).
+MAX_RULE_LENGTH = 4000
 
 
 class RuleSyntaxError(Exception):
@@ -52,6 +57,9 @@ _FULLWIDTH[0x3000] = 0x20
 
 def parse_rule(text: str, base: SourceLocation) -> n.Node:
     """Parse ``text``; ``base`` is where its first character stands in the form file."""
+    if len(text) > MAX_RULE_LENGTH:  # refused before any work on it
+        raise RuleSyntaxError(base, f"rule is too long ({len(text)} characters; at most "
+                              f"{MAX_RULE_LENGTH})", "rule_too_long")
     text = text.translate(_FULLWIDTH)
     _check_nesting(text, base)
     _where.base = base
@@ -137,8 +145,16 @@ class _Builder(Transformer):  # type: ignore[type-arg]
 
     def number(self, items: list[Token]) -> n.Node:
         tok = items[0]
+        loc = self._loc(tok)
+        if len(tok) > MAX_NUMBER_CHARS:  # never convert it: int() of a long digit string is slow
+            raise RuleSyntaxError(loc, f"the number {tok[:20]}... is written with {len(tok)} "
+                                  f"characters; a number in a rule has at most "
+                                  f"{MAX_NUMBER_CHARS}", "number_range")
         value: int | float = float(tok) if "." in tok else int(tok)
-        return n.Num(self._loc(tok), value)
+        problem = number_problem(value)
+        if problem is not None:
+            raise RuleSyntaxError(loc, f"the number {tok} {problem}", "number_range")
+        return n.Num(loc, value)
 
     def string(self, items: list[Token]) -> n.Node:
         return n.Str(self._loc(items[0]), str(items[0])[1:-1])
@@ -187,14 +203,15 @@ class _Builder(Transformer):  # type: ignore[type-arg]
         return n.In(self._loc(word), left, items_, negated=True)
 
     def _bool(self, op: str, items: list[Any]) -> n.Node:
-        left, word, right = items
-        operands: tuple[n.Node, ...] = ()
-        for side in (left, right):
+        # The grammar hands over a whole chain at once: [a, OR, b, OR, c, ...]. One pass builds
+        # the node; a bracketed operand of the same operator is merged in, as before.
+        operands: list[n.Node] = []
+        for side in items[::2]:
             if isinstance(side, n.BoolOp) and side.op == op:
-                operands += side.operands
+                operands.extend(side.operands)
             else:
-                operands += (side,)
-        return n.BoolOp(self._loc(word), op, operands)
+                operands.append(side)
+        return n.BoolOp(self._loc(items[1]), op, tuple(operands))
 
     def and_(self, items: list[Any]) -> n.Node:
         return self._bool("and", items)
