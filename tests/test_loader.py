@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+import qengine
 from qengine.compiler.loader import MAX_DEPTH, LList, LMap, parse_yaml, read_text
 from qengine.errors import Diagnostics
 
@@ -89,3 +92,47 @@ def test_unreadable_and_undecodable_files_are_problems(tmp_path) -> None:  # typ
     assert read_text(str(bad), diag) is None
     assert diag.problems[0].code == "encoding"
     assert diag.problems[0].location.line == 2
+
+
+@pytest.mark.parametrize("text", [
+    "x: " + "1" * 4301, "x: " + "1" * 31, "x: -" + "9" * 40, "x: 0x" + "f" * 40,
+    "x: 1000000000000001", "x: -1000000000000001", "x: 1.0e+16", "x: 0x38D7EA4C68001",
+    "x: .nan", "x: .inf", "x: -.inf", "x: !!float 1e400", "x: !!int " + "1" * 5000,
+    "? " + "1" * 5000 + "\n: a",
+])
+def test_numbers_outside_the_domain_are_located_problems(text: str) -> None:
+    """Over 30 characters, beyond 1e15, NaN or infinite: number_range at the number, no exception."""
+    _data, diag = parse(text)
+    assert [p.code for p in diag.problems] == ["number_range"]
+    assert diag.problems[0].location.line == 1
+    assert diag.problems[0].location.column in (2, 3, 4)
+
+
+def test_numbers_inside_the_domain_load() -> None:
+    """10**15 and its negative, decimals and YAML's other spellings of numbers are kept."""
+    data, diag = parse("a: 1000000000000000\nb: -1000000000000000\nc: 0.000001\nd: 1_000\n"
+                       "f: 1.5e+3\n")
+    assert not diag.problems
+    assert data == {"a": 10**15, "b": -(10**15), "c": 0.000001, "d": 1000, "f": 1500.0}
+
+
+@pytest.mark.parametrize("text", [
+    "x: 0b_", "x: 0x_", "x: !!int abc", "x: !!float abc", 'x: !!int ""', 'x: !!float ""',
+    "x: !!bool maybe", "x: !!int ²", "x: !!int 1.5",
+])
+def test_malformed_typed_scalars_are_located_problems(text: str) -> None:
+    """Text that YAML (or an explicit tag) calls a number or boolean but is none is yaml_value."""
+    _data, diag = parse(text)
+    assert [p.code for p in diag.problems] == ["yaml_value"]
+    assert diag.problems[0].location.line == 1
+
+
+def test_every_bad_number_in_a_file_is_reported_and_the_form_does_not_load() -> None:
+    """Number problems are collected across the file, and qengine.load_text raises FormError."""
+    text = "a: .nan\nb: [1, 0b_, " + "7" * 4400 + "]\nc: {.inf: x}\n"
+    _data, diag = parse(text)
+    assert [(p.code, p.location.line) for p in diag.problems] == [
+        ("number_range", 1), ("yaml_value", 2), ("number_range", 2), ("number_range", 3)]
+    with pytest.raises(qengine.FormError) as info:
+        qengine.load_text("x: " + "1" * 4301)
+    assert [p.code for p in info.value.problems] == ["number_range"]

@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from qengine.errors import Diagnostics
+from qengine.lang.nodes import MAX_NUMBER_CHARS, number_problem
 from qengine.location import SourceLocation
 
 try:  # libyaml's C parser when present: several times faster
@@ -232,15 +233,52 @@ def _scalar(parser: Any, event: Any, loc: SourceLocation, diag: Diagnostics) -> 
             tag = _STR
     if tag == _STR or tag == "tag:yaml.org,2002:timestamp":  # dates stay ISO text
         return value
-    if tag == _INT:
-        if value.isdigit():
-            return int(value)
-        return parser.construct_yaml_int(yaml.ScalarNode(tag, value))
-    if tag == _FLOAT:
-        return parser.construct_yaml_float(yaml.ScalarNode(tag, value))
-    if tag == _BOOL:
-        return parser.construct_yaml_bool(yaml.ScalarNode(tag, value))
+    if tag in _TYPED:
+        return _typed(parser, tag, value, loc, diag, explicit=event.tag not in (None, "!"))
     if tag == _NULL:
         return None
     diag.fail(loc, "yaml_tag", f"YAML tag {tag!r} is not allowed in a form")
     return value
+
+
+# PyYAML's constructor and what the text must be, for each typed scalar.
+_TYPED = {_INT: ("construct_yaml_int", "a whole number"), _FLOAT: ("construct_yaml_float", "a number"),
+          _BOOL: ("construct_yaml_bool", "true or false")}
+
+
+def _typed(parser: Any, tag: str, value: str, loc: SourceLocation, diag: Diagnostics,
+           explicit: bool) -> Any:
+    """An int, float or bool scalar as its value, or a located problem (then the text is kept:
+    the pipeline stops after the loader's problems, so the value is never used).
+
+    This is the one numeric guard of YAML: every number in a form file passes here, so a number
+    out of the domain (:func:`qengine.lang.nodes.number_problem`) never reaches a later stage."""
+    if tag == _INT and len(value) <= MAX_NUMBER_CHARS and value.isascii() and value.isdigit():
+        number: Any = int(value)  # the common case
+    else:
+        if tag != _BOOL and len(value) > MAX_NUMBER_CHARS:  # never convert it: int() is quadratic
+            diag.fail(loc, "number_range",
+                      f"the number {_shown(value)} is written with {len(value)} characters; a "
+                      f"number in a form has at most {MAX_NUMBER_CHARS} (quote it if it is text)")
+            return value
+        construct, what = _TYPED[tag]
+        try:  # PyYAML's constructors raise ValueError, IndexError or KeyError on malformed text
+            number = getattr(parser, construct)(yaml.ScalarNode(tag, value))
+        except (ValueError, IndexError, KeyError, TypeError, OverflowError):
+            why = (f"it is tagged !!{tag.rsplit(':', 1)[-1]}" if explicit
+                   else "YAML takes it for one")
+            diag.fail(loc, "yaml_value",
+                      f"{_shown(value)} is not {what}, but {why} (quote it if it is text)")
+            return value
+        if tag == _BOOL:
+            return number
+    problem = number_problem(number)
+    if problem is not None:
+        diag.fail(loc, "number_range", f"the number {_shown(value)} {problem} (quote it if it is text)")
+        return value
+    return number
+
+
+def _shown(text: str) -> str:
+    """Scalar text for a message, cut short."""
+    return repr(text) if len(text) <= 40 else repr(text[:20]) + f"... ({len(text)} characters)"
