@@ -55,15 +55,17 @@ def test_fast_and_full_schema_checks_agree() -> None:
 
     import yaml
 
+    from qengine.compiler.loader import parse_yaml
     from qengine.compiler.schema import _validator, is_valid
+    from qengine.errors import Diagnostics
 
     root = Path(__file__).resolve().parent.parent
     docs = [yaml.safe_load(p.read_text("utf-8")) for p in (root / "forms").glob("*.yaml")]
     for path in (root / "tests" / "golden").glob("*/form.yaml"):
-        try:
-            docs.append(yaml.safe_load(path.read_text("utf-8")))
-        except yaml.YAMLError:
-            continue  # YAML-level cases never reach the schema
+        diag = Diagnostics(str(path))
+        data = parse_yaml(path.read_text("utf-8"), str(path), diag)
+        if not diag.problems:  # YAML-level cases (syntax, numbers) never reach the schema
+            docs.append(data)
     good = docs[0]
     q = good["sections"][1]["questions"][0]
     mutants = [
@@ -79,3 +81,24 @@ def test_fast_and_full_schema_checks_agree() -> None:
     ]
     for doc in docs + mutants:
         assert is_valid(doc) == (not list(_validator().iter_errors(doc))), doc.get("form")
+
+
+def test_rule_length_cap_is_the_parsers() -> None:
+    """The schema's maxLength of a rule is the parser's MAX_RULE_LENGTH: editors and qengine agree."""
+    from qengine.compiler.schema import form_schema
+    from qengine.lang.parser import MAX_RULE_LENGTH
+
+    assert form_schema()["$defs"]["rule"]["maxLength"] == MAX_RULE_LENGTH
+    text = form_yaml("- id: a\n  label: A\n  type: text\n",
+                     checks=f"- {{id: c, severity: error, when: '{'a == ' * 1000}a', message: m}}\n")
+    assert codes_of(text) == ["rule_too_long"]
+
+
+def test_jump_targets_may_be_numbers_for_the_model_to_explain() -> None:
+    """A numeric jump target passes the schema (the model reports it, naming the id meant)."""
+    from qengine.compiler.schema import _validator
+
+    good = {"form": "f", "version": "1", "title": "T", "sections": [{"id": "s", "questions": [
+        {"id": "a", "label": "A", "type": "single", "choices": [{"code": 1, "label": "x"}],
+         "jump": {"①": 5}, "jumps": [{"when": "a == ①", "to": 5}]}]}]}
+    assert not list(_validator().iter_errors(good))

@@ -17,9 +17,10 @@ from typing import Any
 import attrs
 
 from qengine.compiler.loader import LList, LMap
-from qengine.compiler.schema import suggest
+from qengine.compiler.schema import suggest, suggest_target
 from qengine.errors import Diagnostics
 from qengine.lang import nodes as n
+from qengine.lang.nodes import MAX_NUMBER_CHARS, number_problem
 from qengine.lang.parser import RuleSyntaxError, parse_rule
 from qengine.location import SourceLocation
 
@@ -122,22 +123,27 @@ class FormDef:
 
 _CIRCLED = {chr(0x2460 + i): i + 1 for i in range(20)}
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ID = re.compile(r"[a-z][a-z0-9_]*")
 
 
 def circled_or_int(value: Any) -> int | float | None:
-    """A jump key or literal: ``②`` → 2, ``"0"`` → 0, 3 → 3; None when it is neither."""
+    """A jump key or literal: ``②`` → 2, ``"0"`` → 0, 3 → 3; None when it is neither, or when it
+    is outside the numeric domain of forms (:func:`qengine.lang.nodes.number_problem`)."""
     if isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
-        return value
+        return value if number_problem(value) is None else None
     if isinstance(value, str):
         text = value.strip()
         if text in _CIRCLED:
             return _CIRCLED[text]
+        if len(text) > MAX_NUMBER_CHARS:  # never convert it: int() of a long digit string is slow
+            return None
         try:
-            return int(text)
+            number = int(text)
         except ValueError:
             return None
+        return number if number_problem(number) is None else None
     return None
 
 
@@ -162,6 +168,8 @@ class _Builder:
             else ("zh", "en"))
         self.text_locs: list[tuple[SourceLocation, str, tuple[str, ...]]] = []
         self.check_ids: dict[str, SourceLocation] = {}
+        # Jump targets that are not ids (5, "4—1"): reported once every question id is known.
+        self.paper_targets: list[tuple[Any, SourceLocation]] = []
 
     # -- texts -----------------------------------------------------------------------------
     def text(self, container: Any, key: Any, what: str) -> Texts:
@@ -231,6 +239,12 @@ class _Builder:
             closing = sec.get("closing") is True
             sections.append(SectionDef(sid, self.text(sec, "title", f"section {sid} title"),
                                        closing, tuple(ids), sec.loc))
+        for target, where in self.paper_targets:
+            printed = str(target).strip()[:1].isdigit()
+            self.diag.fail(where, "unknown_target",
+                           f"jump target {target!r} is not a question id or end"
+                           + (" (a jump names the question's id, not its printed number)"
+                              if printed else "") + suggest_target(target, seen_ids))
         for i, sec_def in enumerate(sections):
             if sec_def.closing and i != len(sections) - 1:
                 self.diag.fail(sec_def.loc, "closing_not_last",
@@ -384,25 +398,45 @@ class _Builder:
         out: list[JumpDef] = []
         short = q.get("jump")
         if isinstance(short, LMap):
-            for key, target in short.items():
+            for key, raw in short.items():
                 kloc = short.where_key(key)
                 guard = self.shorthand_guard(key, kloc, qid, qtype, choices)
-                if guard is not None and isinstance(target, str):
+                target = self.target(raw, short.where(key))
+                if guard is not None and target is not None:
                     out.append(JumpDef(guard, target, kloc, short.where(key)))
         long = q.get("jumps")
         if isinstance(long, LList):
             for j in long:
-                if isinstance(j, LMap) and isinstance(j.get("to"), str):
-                    guard = self.rule(j, "when")
-                    if guard is not None:
-                        out.append(JumpDef(guard, j["to"], j.where("when"), j.where("to")))
+                if not isinstance(j, LMap):
+                    continue
+                target = self.target(j.get("to"), j.where("to"))
+                guard = self.rule(j, "when")
+                if guard is not None and target is not None:
+                    out.append(JumpDef(guard, target, j.where("when"), j.where("to")))
         return tuple(out)
+
+    def target(self, raw: Any, loc: SourceLocation) -> str | None:
+        """A jump target shaped like an id (whether it exists is checked when compiling); a
+        number or other text, such as the printed number of the paper ("go to 5"), is noted for
+        an unknown_target report that names the question probably meant."""
+        if isinstance(raw, str) and _ID.fullmatch(raw):
+            return raw
+        if isinstance(raw, (str, int)) and not isinstance(raw, bool):
+            self.paper_targets.append((raw, loc))
+        return None  # anything else the schema reported
 
     def shorthand_guard(self, key: Any, loc: SourceLocation, qid: str, qtype: str,
                         choices: tuple[ChoiceDef, ...]) -> n.Node | None:
         """``{②: q5}`` on question q means ``q == ②`` (``selected(q, ②)`` for multiple)."""
         if qtype in ("text", "id_number", "date"):
             lit: n.Node = n.Str(loc, str(key))
+        elif qtype in CHOICE_TYPES:
+            code = circled_or_int(key)
+            if not isinstance(code, int):  # a code is a whole number: 1.5 is no code at all
+                self.diag.fail(loc, "bad_jump_key",
+                               f"jump key {key!r} of {qid} is not a choice code (write ② or 2)")
+                return None
+            lit = n.Code(loc, code)
         else:
             value = circled_or_int(key)
             if value is None:
@@ -410,7 +444,7 @@ class _Builder:
                                f"jump key {key!r} of {qid} is not an answer code or number "
                                "(write ② or 2)")
                 return None
-            lit = n.Code(loc, int(value)) if qtype in CHOICE_TYPES else n.Num(loc, value)
+            lit = n.Num(loc, value)
         ref = n.Name(loc, qid)
         if qtype == "multiple":
             return n.Call(loc, "selected", (ref, lit))

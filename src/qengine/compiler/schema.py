@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from collections.abc import Callable
 from functools import lru_cache
 from importlib import resources
@@ -72,6 +73,30 @@ def suggest(name: object, candidates: Any) -> str:
     return f"; did you mean {close[0]!r}?" if close else ""
 
 
+# A printed number as form authors write it: 5, "5", "4—1", "4-1", "４—１", "13—1b".
+_PRINTED = re.compile(r"(\d+)((?:_\d+)*)([a-z]?)")
+_DASHES = re.compile(r"\s*[—–\-－.·、]\s*")
+_WIDE_DIGITS = {0xFF10 + d: 0x30 + d for d in range(10)}
+
+
+def suggest_target(target: object, ids: Any) -> str:
+    """'; did you mean X?' for a jump target that is not a question: a printed number of the
+    paper ("go to 5", ``4—1``) suggests the question whose id is that number after a letter prefix
+    (``q5``, ``q4_1``, ``i25``); otherwise the near miss among ``ids`` and ``end``."""
+    if isinstance(target, bool) or not isinstance(target, (str, int)):
+        return ""
+    candidates = [str(c) for c in ids]
+    key = _DASHES.sub("_", str(target).strip().translate(_WIDE_DIGITS).lower())
+    if key == "end" and target != "end":
+        return "; did you mean 'end'?"
+    if _PRINTED.fullmatch(key):
+        tail = re.compile(r"[a-z]+" + re.escape(key))
+        for c in candidates:  # form order: the first question numbered so
+            if tail.fullmatch(c):
+                return f"; did you mean {c!r}?"
+    return suggest(key if key != str(target) else target, [*candidates, "end"])
+
+
 def _locate(root: Any, path: Any) -> tuple[Any, SourceLocation, Any, Any]:
     """Walk ``path`` from ``root``: the value there, its location, its parent, and its key."""
     node, loc, parent, key = root, root.loc, None, None
@@ -120,6 +145,8 @@ def _report(error: jsonschema.ValidationError, root: LMap, diag: Diagnostics) ->
         diag.fail(loc, "schema", f"{where}: {_short(node)} is not a valid id "
                   "(lower case letter, then lower case letters, digits or '_')")
         return
+    if validator == "maxLength" and error.schema == form_schema()["$defs"]["rule"]:
+        return  # the rule parser refuses it, before parsing, as rule_too_long: one report
     if validator == "maxLength":
         diag.fail(loc, "schema", f"{where} is too long ({len(node)} characters; "
                   f"at most {error.validator_value})")
