@@ -45,7 +45,8 @@ def run_interview(form: Form, lang: str | None = None) -> int:
     """Run one interview on standard input and output; the exit status (0 once submitted)."""
     _tolerant_stdin()
     iv = form.start()
-    print(f"{form.title} ({form.id} {form.version}). Type an answer; '<' goes back; "
+    title = form.titles.get(lang, form.title) if lang else form.title
+    print(f"{title} ({form.id} {form.version}). Type an answer; '<' goes back; "
           "empty leaves an optional question blank.")
     while not iv.finished:
         q = iv.current
