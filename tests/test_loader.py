@@ -136,3 +136,40 @@ def test_every_bad_number_in_a_file_is_reported_and_the_form_does_not_load() -> 
     with pytest.raises(qengine.FormError) as info:
         qengine.load_text("x: " + "1" * 4301)
     assert [p.code for p in info.value.problems] == ["number_range"]
+
+
+@pytest.mark.parametrize(("text", "noticed", "began"), [
+    ("a: [1, 2\nb: 3\n", (2, 2), (1, 4)),                        # an unclosed bracket
+    ("a: {b: 1,\n  c: 2\nd: 3\n", (3, 2), (1, 4)),               # an unclosed brace
+    ("a: {b: 1,\n  c: 2\n", (1, 4), (1, 4)),         # noticed at the end: placed at the opener
+    ('a: "abc\nb: 2\n', (1, 4), (1, 4)),                         # an unclosed double quote
+    ("a: x\nb: '标签\nc: 2\n", (2, 4), (2, 4)),                  # columns count characters
+    ("a: x\nb: '标签\nc: 2\n---\n", (4, 1), (2, 4)),
+    ("- {id: a, label: A\n- {id: b, label: B}\n", (2, 3), (1, 3)),
+])
+def test_unclosed_brackets_and_quotes_say_where_they_began(
+        text: str, noticed: tuple[int, int], began: tuple[int, int]) -> None:
+    """The problem stands where the parser noticed it (at the opener when that is the end of the
+    file); its message names where the opener began."""
+    _data, diag = parse(text)
+    [p] = diag.problems
+    assert p.code == "yaml_syntax"
+    assert (p.location.line, p.location.column) == noticed
+    assert f"line {began[0]}, column {began[1]}" in p.message
+
+
+@pytest.mark.parametrize(("text", "line"), [
+    ("a:\n\tb: 1\n", 2), ("a:\n  b: 1\n\t c: 2\n", 3), ("a: |\n\tb\n", 2),   # tabs
+    ("a:\n  b: 1\n c: 2\n", 3), ("a:\n  - x\n - y\n", 3), ("- a\nb: 1\n", 2),  # indentation
+    ("a: 1\n- b\n", 2), ("- a: 1\n  b: 2\n c: 3\n", 3), ("a: b: c\n", 1), ("a: ]\n", 1),
+    ('a: "\\q"\n', 1), ("%FOO\n---\na: 1\n", 1), ("a: @x\n", 1), ("a: 1\nb\nc: 2\n", 3),
+    ("a: 1\nb: \x00\n", 2),
+])
+def test_yaml_syntax_errors_are_located_and_reworded(text: str, line: int) -> None:
+    """Tabs, bad indentation, stray brackets and bad characters: one located yaml_syntax problem
+    whose message is not libyaml's "while parsing ..." wording."""
+    _data, diag = parse(text)
+    [p] = diag.problems
+    assert p.code == "yaml_syntax"
+    assert p.location.line == line
+    assert "while parsing" not in p.message and "while scanning" not in p.message

@@ -103,14 +103,85 @@ def parse_yaml(text: str, file: str, diag: Diagnostics) -> Any:
         return _build(parser, file, diag)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        if mark is not None and exc.context_mark is not None and mark.index >= len(text.rstrip()):
+            mark = exc.context_mark  # noticed only at the end of the file: point at the opener
         loc = SourceLocation.from_yaml_mark(file, mark) if mark else SourceLocation(file, 1, 1)
-        msg = " ".join(str(m) for m in (exc.context, exc.problem) if m)
-        diag.fail(loc, "yaml_syntax", f"YAML syntax error: {msg}")
+        diag.fail(loc, "yaml_syntax", f"YAML syntax error: {_syntax_message(exc, text)}")
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow, such as NUL
+        pos = exc.position if isinstance(exc.position, int) else 0
+        line = text.count("\n", 0, pos) + 1
+        loc = SourceLocation(file, line, pos - (text.rfind("\n", 0, pos) + 1) + 1)
+        char = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "?")
+        diag.fail(loc, "yaml_syntax", f"YAML syntax error: the control character U+{char:04X} is "
+                  "not allowed in a YAML file (only tabs, line breaks and printable characters)")
     except yaml.YAMLError as exc:
         diag.fail(SourceLocation(file, 1, 1), "yaml_syntax", f"YAML error: {exc}")
     finally:
         parser.dispose()
     return None
+
+
+def _char_at(text: str, mark: Any) -> str:
+    index = getattr(mark, "index", None)
+    return text[index] if isinstance(index, int) and 0 <= index < len(text) else ""
+
+
+def _syntax_message(exc: yaml.MarkedYAMLError, text: str) -> str:
+    """libyaml's report in a form author's words, saying where an unclosed quote or bracket (or
+    the block a badly indented line belongs to) began; the problem is located where it was noticed."""
+    problem, context = (exc.problem or "").lower(), (exc.context or "").lower()
+    began = exc.context_mark
+    at = f"line {began.line + 1}, column {began.column + 1}" if began is not None else "?"
+    opener, here = _char_at(text, began), _char_at(text, exc.problem_mark)
+    if "tab" in problem or (here == "\t" and "cannot start any token" in problem):
+        return "a tab character is used for indentation; YAML indents with spaces only"
+    if "quoted scalar" in context and ("end of stream" in problem or "document indicator" in problem):
+        quote = 'double quote (")' if opener == '"' else "single quote (')"
+        return f"the {quote} opened at {at} is never closed; end the text with the same quote"
+    if "escape" in problem:
+        return ("unknown escape (a backslash and a letter) in a double-quoted text; use single "
+                "quotes, or write \\\\ for a backslash")
+    if context.startswith("while parsing a flow") and "expected ','" in problem:
+        closer = "}" if "mapping" in context else "]"
+        return (f"the '{opener or ('{' if closer == '}' else '[')}' opened at {at} is not closed: "
+                f"a ',' or '{closer}' is expected before this")
+    if "expected key" in problem or "'-' indicator" in problem or "<block end>" in problem:
+        return _indentation_message(exc, context, at, here)
+    if "mapping values are not allowed" in problem:
+        return ("a ': ' cannot start a value here: quote a text that holds ': ', or check the "
+                "indentation of this line")
+    if "block sequence entries are not allowed" in problem:
+        return "a list item ('- ') cannot start here: put it on its own line, indented under its key"
+    if "could not find expected ':'" in problem:
+        return f"the key that begins at {at} has no ':' after it (a line of a mapping is key: value)"
+    if "cannot start any token" in problem:
+        return f"{here!r} cannot begin a value written without quotes; quote the value"
+    if "expected node content" in problem and here in ("]", "}", ","):
+        return f"unexpected {here!r}: a value is missing here, or no bracket is open"
+    if "directive" in context:
+        return "a '%' directive line has no place in a form file; remove it"
+    if began is None or not exc.context:
+        return exc.problem or "malformed YAML"
+    return f"{exc.problem} ({exc.context} that began at {at})"
+
+
+def _indentation_message(exc: yaml.MarkedYAMLError, context: str, at: str, here: str) -> str:
+    """A line that does not fit the block mapping or block list it is read as part of."""
+    column = exc.problem_mark.column + 1 if exc.problem_mark is not None else 0
+    start = exc.context_mark.column + 1 if exc.context_mark is not None else 0
+    if "mapping" in context:
+        if here == "-" and column == start:
+            return (f"a list item ('- ') where the mapping that begins at {at} expects a key: a "
+                    "list belongs under a key (key:, then its items indented below it)")
+        what = "the '- ' item in column" if here == "-" else "column"
+        return (f"bad indentation: {what} {column} lines up with no key above it (the mapping that "
+                f"begins at {at} has its keys in column {start}); indent the keys of one mapping "
+                "by the same number of spaces")
+    if column == start:
+        return (f"this line is not a '- ' item, but it stands at the indentation of the list that "
+                f"begins at {at}: start it with '- ', or indent it under an item")
+    return (f"bad indentation: column {column} lines up with no '- ' item above it (the list that "
+            f"begins at {at} has its items in column {start})")
 
 
 class _Refused(Exception):
