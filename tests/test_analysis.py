@@ -15,6 +15,7 @@ from conftest import form_yaml
 import qengine
 from qengine.analysis import lint as lint_module
 from qengine.analysis.lint import analyse
+from qengine.analysis.rules import rules_view
 from qengine.apps.cli import main
 
 GOLDEN = Path(__file__).parent / "golden_analysis"
@@ -291,11 +292,11 @@ def _truth(form: qengine.Form, domain: dict[str, list[Any]]) -> dict[str, set[An
     """What every possible record shows: questions asked, jump and check outcomes."""
     seen: dict[str, set[Any]] = {"asked": set()}
     for combo in itertools.product(*domain.values()):
-        env = dict(form.params)
-        path = form._walk(dict(zip(domain, combo)), env, None)
+        walked = form.walk(dict(zip(domain, combo)))
+        env, path = walked.env, walked.path
         seen["asked"] |= set(path)
         for qid in path:
-            jumps = form._steps[form._by_id[qid].index].jumps
+            jumps = form.steps[form.question(qid).index].jumps
             first = next((k for k, (g, _t) in enumerate(jumps) if g(env)), None)
             for k, (guard, _t) in enumerate(jumps):
                 seen.setdefault(f"{qid}/{k}", set()).update(
@@ -313,16 +314,17 @@ def test_findings_agree_with_every_record(seed: int) -> None:
     form = qengine.load_text(text, "t.yaml")
     truth = _truth(form, domain)
     found = {(p.location.line, p.code) for p in analyse(form, text)}
-    expected = {(q.loc.line, "unreachable_question") for q in form.definition.questions
-                if q.id not in truth["asked"]}
-    for q in form.definition.questions:
+    view = rules_view(form)
+    expected = {(q.loc.line, "unreachable_question") for q in view.questions
+                if q.type != "computed" and q.id not in truth["asked"]}
+    for q in view.questions:
         for k, jump in enumerate(q.jumps if q.id in truth["asked"] else ()):
             outcome = truth[f"{q.id}/{k}"]
             if "taken" not in outcome:
                 expected.add((jump.loc.line, "jump_never"))
             elif "fails" not in outcome:
                 expected.add((jump.loc.line, "jump_always"))
-    for check, cdef in zip(form.checks, form.definition.checks):
+    for check, cdef in zip(form.checks, view.checks):
         outcome = truth.get(check.id, set())
         if set(check.deps) - truth["asked"] or outcome == {"fires", "passes"}:
             continue

@@ -197,8 +197,8 @@ def test_sum_checks_wait_for_unskipped_parts():
 # -- edge cases ------------------------------------------------------------------------------------
 @pytest.mark.parametrize("value", [-3.25, 0, 12.35, "-0.5", 1234.567])
 def test_i20_net_income_may_be_negative_with_decimals(value):
-    """i20 (万元, a net income) accepts negative and fractional amounts."""
-    assert F.validate(record(FID, i20=value)).violations == ()
+    """i20 (万元, a net income) accepts negative and fractional amounts (text when asked to convert)."""
+    assert F.validate(record(FID, i20=value), coerce=isinstance(value, str)).violations == ()
 
 
 @pytest.mark.parametrize("qid,value,code", [
@@ -232,8 +232,11 @@ def test_entered_text_at_i31(entered, nxt):
 
 
 def test_year_entered_as_text():
-    """i1 accepts the year typed as text, full-width digits included."""
-    assert F.validate(record(FID, i1="２０１７")).violations == ()
+    """i1 accepts the year typed as text, full-width digits included, when asked to convert; a
+    record holding it as text is a type error."""
+    assert F.validate(record(FID, i1="２０１７"), coerce=True).violations == ()
+    report = F.validate(record(FID, i1="２０１７"))
+    assert [(v.rule, v.questions) for v in report.errors] == [("type", ("i1",))]
 
 
 # -- properties ------------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import qengine
-from qengine.runtime.values import id_check_digit
+from qengine.notation import id_check_digit
 from qengine.testing import records
 
 FID = "annex6"
@@ -310,7 +310,7 @@ def test_q6_1_optional(value):
     assert F.validate(record(FID, q6_1=value)).violations == ()
 
 
-@pytest.mark.parametrize("qid,value,rule", [("q10_1", [1, 1], "duplicate"), ("q10_1", [], "required"),
+@pytest.mark.parametrize("qid,value,rule", [("q10_1", [1, 1], "duplicate"), ("q10_1", None, "required"),
                                             ("head_name", "", "required"),
                                             ("head_name", "  ", "required"),
                                             ("q2", True, "type"),
@@ -373,3 +373,15 @@ def test_below_income_line_iff_per_capita_below(rec, line):
     report = F.validate(rec, params={"income_line": line})
     assert ("below_income_line" in warning_rules(report)) is (per_capita < line)
     assert report.record["q1_per_capita"] == pytest.approx(per_capita)
+
+
+@pytest.mark.parametrize("qid", ["q10_1", "q13_1b"])
+def test_none_of_these_is_a_complete_answer(qid):
+    """[] answers q10_1 and q13_1b ("none of these", FORMS.md); absent or None is still no answer."""
+    rec = record(FID, {"q10": 1, "q13": 1, "q13_1a": 1, qid: []})
+    report = F.validate(rec)
+    assert report.ok, report.errors
+    assert report.record[qid] == []
+    for blank in (None,):
+        report = F.validate({**rec, qid: blank})
+        assert [(v.rule, v.questions) for v in report.errors] == [("required", (qid,))]

@@ -28,7 +28,7 @@ from bundled_cases import (
 from hypothesis import HealthCheck, given, settings
 
 import qengine
-from qengine.runtime.values import id_check_digit
+from qengine.notation import id_check_digit
 from qengine.testing import records
 
 FID = "annex7"
@@ -167,7 +167,8 @@ def test_negative_money_refused(qid):
 
 def test_money_with_decimals():
     """Amounts with fen (2400.5 元, "2,400.50") are accepted."""
-    assert F.validate(record(FID, q3_2="2,400.50")).violations == ()
+    assert F.validate(record(FID, q3_2="2,400.50"), coerce=True).violations == ()
+    assert F.validate(record(FID, q3_2=2400.5)).violations == ()
     iv = F.start()
     answer_until(iv, record(FID), "q3_2")
     assert iv.answer("2400.50").id == "q3_3"

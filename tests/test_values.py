@@ -8,7 +8,8 @@ import pytest
 from conftest import form_yaml
 
 import qengine
-from qengine.runtime.values import check_id_number, id_check_digit, is_blank
+from qengine.notation import check_id_number, id_check_digit
+from qengine.runtime.values import is_blank
 
 FORM = qengine.load_text(form_yaml("""\
 - {id: s, label: S, type: single, choices: yesno}
@@ -27,7 +28,7 @@ FORM = qengine.load_text(form_yaml("""\
 
 
 def coerce(qid: str, value: Any) -> Any:
-    return FORM._steps[FORM.question(qid).index].coerce(value)
+    return FORM.steps[FORM.question(qid).index].entered(value)
 
 
 @pytest.mark.parametrize(("qid", "raw", "expected"), [

@@ -5,12 +5,16 @@
 >>> iv = form.start()
 >>> iv.current.id
 'county'
+
+The runtime (``Form``, ``Interview`` and their results) is imported eagerly; the compiler and the
+linter (``load``, ``lint`` …) when first used, so that ``import qengine.runtime`` loads neither
+YAML, lark nor jsonschema.
 """
 
 from __future__ import annotations
 
-from qengine.analysis.lint import lint
-from qengine.compiler.pipeline import bundled_forms, compile_text, list_forms, load, load_text
+from typing import Any as _Any
+
 from qengine.errors import (
     AnswerError,
     FormError,
@@ -22,21 +26,42 @@ from qengine.errors import (
     UnknownQuestionError,
 )
 from qengine.location import SourceLocation
-from qengine.runtime.form import (
+from qengine.runtime import (
     AskedCondition,
     Choice,
     Form,
+    Interview,
     Question,
     Report,
     Skip,
+    State,
     Transition,
     Violation,
 )
-from qengine.runtime.interview import Interview, State
-
-forms = list_forms
 
 __version__ = "0.1.0"
+
+#: names served from the compiler and analysis layers, imported on first use
+_LAZY = {"bundled_forms": "qengine.compiler.pipeline", "compile_text": "qengine.compiler.pipeline",
+         "list_forms": "qengine.compiler.pipeline", "load": "qengine.compiler.pipeline",
+         "load_text": "qengine.compiler.pipeline", "lint": "qengine.analysis.lint",
+         "forms": "qengine.compiler.pipeline"}
+
+
+def __getattr__(name: str) -> _Any:
+    if name in _LAZY:
+        import importlib
+
+        module = importlib.import_module(_LAZY[name])
+        value = getattr(module, "list_forms" if name == "forms" else name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'qengine' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
 
 __all__ = [
     "AnswerError",

@@ -1,8 +1,10 @@
-"""The library's exception types. Every error qengine raises is a :class:`QengineError`.
+"""The library's exception types and the catalogue of every error and violation code.
 
-Two tiers, as in fastjsonschema: :class:`FormError` for a bad form definition (found when a form is
-loaded, every problem at once), and the run-time errors for bad answers, snapshots and params.
-Tests and tools match on the stable ``code`` attributes, never on message wording.
+Every error qengine raises is a :class:`QengineError`. Two tiers, as in fastjsonschema:
+:class:`FormError` for a bad form or machine definition (found when a form is loaded, every problem
+at once), and the run-time errors for bad answers, snapshots, params and submissions. Tests and tools
+match on the stable ``code`` attributes, never on message wording; :data:`MESSAGES` holds the zh and
+en template of every run-time message, and :data:`FORM_CODES` names every form-definition code.
 """
 
 from __future__ import annotations
@@ -12,10 +14,15 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from qengine.catalogue import FORM_CODES, MESSAGES, describe, render
 from qengine.location import SourceLocation, caret_excerpt
 
 if TYPE_CHECKING:
-    from qengine.runtime.form import Violation
+    from qengine.runtime.results import Violation
+
+__all__ = ["FORM_CODES", "MESSAGES", "AnswerError", "Diagnostics", "FormError", "ParamError",
+           "Problem", "QengineError", "SnapshotError", "SubmitError", "UnknownQuestionError",
+           "describe", "render", "sorted_problems"]
 
 
 class QengineError(Exception):
@@ -99,20 +106,34 @@ def sorted_problems(problems: Iterable[Problem]) -> list[Problem]:
 
 
 class AnswerError(QengineError, ValueError):
-    """An answer was refused; the interview is unchanged. ``code`` says why."""
+    """An answer was refused; the interview is unchanged. ``code`` says why.
 
-    def __init__(self, question: str | None, code: str, message: str) -> None:
+    ``key`` names the message in :data:`MESSAGES` (``range.below``; its code is the part before the
+    dot) and ``args`` fills it; :meth:`messages` gives the message in each language asked for.
+    """
+
+    def __init__(self, question: str | None, key: str, **args: Any) -> None:
         self.question = question
-        self.code = code
-        self.message = message
+        self.key = key
+        self.code = key.split(".")[0]
+        if "value" in args:
+            args["value"] = describe(args["value"])
+        self.args_ = {"question": question or "", **args}
+        self.message = render(key, "en", self.args_)
         where = f"{question}: " if question else ""
-        super().__init__(f"{where}{message} [{code}]")
+        super().__init__(f"{where}{self.message} [{self.code}]")
+
+    def messages(self, languages: Sequence[str]) -> dict[str, str]:
+        """The message in each of ``languages`` (English where the catalogue has no text)."""
+        return {lang: render(self.key, lang, self.args_) for lang in languages}
 
 
 class SubmitError(QengineError):
-    """Submission refused: unfinished, or an error-severity check holds (see ``violations``)."""
+    """Submission refused: ``code`` is ``unfinished`` (a question is still to be asked) or
+    ``errors`` (an error-severity check holds; see ``violations``). Warnings never block."""
 
-    def __init__(self, message: str, violations: Sequence[Violation] = ()) -> None:
+    def __init__(self, code: str, message: str, violations: Sequence[Violation] = ()) -> None:
+        self.code = code
         self.violations = tuple(violations)
         lines = [message, *(f"  - {v}" for v in self.violations)]
         super().__init__("\n".join(lines))
@@ -127,20 +148,24 @@ class SnapshotError(QengineError, ValueError):
 
 
 class ParamError(QengineError, ValueError):
-    """A param override names no param of the form, or has the wrong kind of value."""
+    """A param override names no param of the form (``code`` ``unknown_param``), or has the wrong
+    kind of value (``param_type``)."""
 
-    def __init__(self, name: str, message: str) -> None:
+    def __init__(self, name: str, message: str, code: str = "param_type") -> None:
         self.name = name
+        self.code = code
         super().__init__(f"param {name!r}: {message}")
 
 
 class UnknownQuestionError(QengineError, KeyError):
     """A question id that the form does not have (also a ``KeyError``, as for a mapping)."""
 
+    code = "unknown_question"
+
     def __init__(self, form: str, question: object) -> None:
         self.form = form
         self.question = question
-        super().__init__(f"form {form} has no question {question!r}")
+        super().__init__(f"form {form} has no question {describe(question)}")
 
     def __str__(self) -> str:  # KeyError would add quotes around the whole message
         return str(self.args[0])

@@ -18,6 +18,8 @@ from typing import Any
 
 import attrs
 
+from qengine.analysis.rules import RulesView, rules_view
+from qengine.errors import AnswerError
 from qengine.lang import nodes as n
 from qengine.runtime.form import Form, Question
 
@@ -33,15 +35,16 @@ class FormPath:
     witness: dict[str, Any] = attrs.field(eq=False)
 
 
-def rule_refs(node: n.Node, form: Form) -> set[str]:
+def rule_refs(node: n.Node, form: Form, view: RulesView | None = None) -> set[str]:
     """The question ids a rule reads, with computed values expanded to what they read."""
     out: set[str] = set()
-    definition = form.definition
-    values = {q.id: q.value for q in definition.questions if q.value is not None}
+    view = view or rules_view(form)
+    values = {q.id: q.value for q in view.questions if q.value is not None}
+    ids = {q.id for q in view.questions}
     stack = [m.id for m in n.names(node)]
     while stack:
         name = stack.pop()
-        if name in out or name not in form._by_id:
+        if name in out or name not in ids:
             continue
         out.add(name)
         if name in values:
@@ -49,18 +52,19 @@ def rule_refs(node: n.Node, form: Form) -> set[str]:
     return out
 
 
-def rules_of(form: Form) -> list[n.Node]:
+def rules_of(form: Form, view: RulesView | None = None) -> list[n.Node]:
     """Every rule of a form: jump conditions, check rules and computed values."""
-    d = form.definition
+    d = view or rules_view(form)
     out = [j.when for q in d.questions for j in q.jumps]
     out += [c.expr for c in d.checks]
     out += [q.value for q in d.questions if q.value is not None]
     return out
 
 
-def compared_constants(form: Form) -> dict[str, set[Any]]:
+def compared_constants(form: Form, view: RulesView | None = None) -> dict[str, set[Any]]:
     """For each question, the constants (literals and params) rules compare it with."""
     params = form.params
+    ids = {q.id for q in form.questions}
     out: dict[str, set[Any]] = {}
 
     def value_of(node: n.Node) -> Any:
@@ -71,7 +75,7 @@ def compared_constants(form: Form) -> dict[str, set[Any]]:
             return params[node.id]
         return None
 
-    for rule in rules_of(form):
+    for rule in rules_of(form, view):
         for node in n.walk(rule):
             pairs: list[tuple[n.Node, list[n.Node]]] = []
             if isinstance(node, n.Compare):
@@ -81,7 +85,7 @@ def compared_constants(form: Form) -> dict[str, set[Any]]:
             elif isinstance(node, n.Call) and node.func in ("selected", "contains") and node.args:
                 pairs = [(node.args[0], list(node.args[1:]))]
             for side, others in pairs:
-                if isinstance(side, n.Name) and side.id in form._by_id:
+                if isinstance(side, n.Name) and side.id in ids:
                     for other in others:
                         value = value_of(other)
                         if value is not None:
@@ -96,7 +100,7 @@ def default_answer(q: Question) -> Any:
     if q.type == "multiple":
         return [q.choices[0].code]
     if q.type in NUMERIC:
-        lo = q.min if q.min is not None else (1900 if q.type == "year" else 0)
+        lo = q.min if q.min is not None else 0  # min is effective: a year's default is in it
         if q.max is not None and lo > q.max:
             lo = q.max
         return int(lo) if float(lo).is_integer() else lo
@@ -109,7 +113,7 @@ def default_answer(q: Question) -> Any:
 
 def representatives(form: Form, q: Question, constants: set[Any]) -> tuple[list[Any], bool]:
     """A few answers that between them show every way rules can see ``q``; exact or not."""
-    coerce = form._steps[q.index].coerce
+    coerce = form.steps[q.index].entered
     values: list[Any] = []
     exact = True
     if q.type == "single":
@@ -133,8 +137,7 @@ def representatives(form: Form, q: Question, constants: set[Any]) -> tuple[list[
                 points.add(bound)
         # Snap every point to the answer's grid too, so a constant finer than the answers
         # (x > 2.5 on an integer, m > 0.005 on money) still splits the domain where it should.
-        places = 0 if q.type in ("integer", "year") else (
-            q.decimals if q.decimals is not None else (2 if q.type == "money" else 6))
+        places = q.decimals or 0  # effective: the machine holds every question's decimals
         scale = 10 ** places
         for p in list(points):
             points |= {math.floor(p * scale) / scale, math.ceil(p * scale) / scale}
@@ -147,7 +150,7 @@ def representatives(form: Form, q: Question, constants: set[Any]) -> tuple[list[
         try:
             if coerce(v) is not None:
                 accepted.append(round(v, 2) if isinstance(v, float) else v)
-        except Exception:  # outside the question's range: not a possible answer
+        except AnswerError:  # outside the question's range: not a possible answer
             continue
     if not q.required:
         accepted.append([] if q.type == "multiple" else None)
@@ -174,13 +177,13 @@ class Explorer:
 
     def __init__(self, form: Form) -> None:
         self.form = form
-        steps = form._steps
+        steps = form.steps
         self.n = len(steps)
-        constants = compared_constants(form)
+        d = self.view = rules_view(form)
+        constants = compared_constants(form, d)
         index = {s.id: s.index for s in steps}
-        d = form.definition
         self.guard_refs: list[set[str]] = [
-            set().union(*(rule_refs(j.when, form) for j in q.jumps)) if q.jumps else set()
+            set().union(*(rule_refs(j.when, form, d) for j in q.jumps)) if q.jumps else set()
             for q in d.questions]
         # needed_after[i]: answers before i that a jump at i or later reads.
         self.needed_after: list[tuple[str, ...]] = [()] * (self.n + 1)
@@ -206,27 +209,26 @@ class Explorer:
             self.exact = False
 
     def _next(self, i: int, skip_to: int) -> int:
-        return self.form._next_index(max(i, skip_to))
+        return self.form.next_asked(max(i, skip_to))
 
-    def _outcome(self, i: int, env: dict[str, Any]) -> int:
+    def outcome(self, i: int, env: dict[str, Any]) -> int:
         """Where the jumps of question i send the interview: the index to continue from."""
-        for guard, target in self.form._steps[i].jumps:
-            if guard(env):
-                return target
-        return i + 1
+        route = self.form.steps[i].route
+        hit = route(env) if route is not None else None
+        return i + 1 if hit is None else hit[1]
 
-    def _choices(self, i: int, env: dict[str, Any]) -> list[tuple[Any, dict[str, Any], int]]:
+    def choices(self, i: int, env: dict[str, Any]) -> list[tuple[Any, dict[str, Any], int]]:
         """The answers worth trying at branching question i: (value, env after, next index).
         Answers with the same effect are merged unless a later jump reads this one."""
-        step = self.form._steps[i]
+        step = self.form.steps[i]
         out: list[tuple[Any, dict[str, Any], int]] = []
         seen: set[int] = set()
         for value in self.values.get(step.id, [self.defaults[step.id]]):
             after = dict(env)
-            canonical = step.coerce(value)
+            canonical = step.entered(value)
             if canonical is not None:
                 after[step.id] = canonical
-            target = self._outcome(i, after)
+            target = self.outcome(i, after)
             if step.id not in self.read_later:
                 if target in seen:
                     continue
@@ -242,7 +244,7 @@ class Explorer:
         # An explicit stack of (index, skip_to, env, path, witness): no recursion limit.
         stack: list[tuple[int, int, dict[str, Any], list[str], dict[str, Any]]] = [
             (0, 0, start, [], {})]
-        steps = self.form._steps
+        steps = self.form.steps
         while stack:
             i, skip_to, env, path, witness = stack.pop()
             i = self._next(i, skip_to)
@@ -250,7 +252,7 @@ class Explorer:
                 qid = steps[i].id
                 path.append(qid)
                 witness[qid] = self.defaults[qid]
-                canonical = steps[i].coerce(witness[qid])
+                canonical = steps[i].entered(witness[qid])
                 if canonical is not None:
                     env[qid] = canonical
                 i = self._next(i + 1, skip_to)
@@ -264,7 +266,7 @@ class Explorer:
                         return
                 continue
             qid = steps[i].id
-            for value, after, target in reversed(self._choices(i, env)):
+            for value, after, target in reversed(self.choices(i, env)):
                 new_skip = target if target > i + 1 else skip_to
                 stack.append((i + 1, max(skip_to, new_skip), after, [*path, qid],
                                {**witness, qid: value}))
@@ -272,7 +274,7 @@ class Explorer:
     def count(self) -> int:
         """How many distinct paths there are (memoised: fast even when they are many)."""
         memo: dict[tuple[Any, ...], int] = {}
-        steps = self.form._steps
+        steps = self.form.steps
 
         def key(i: int, skip_to: int, env: dict[str, Any]) -> tuple[Any, ...]:
             return (i, skip_to, *(repr(env.get(q)) for q in self.needed_after[i]))
@@ -286,7 +288,7 @@ class Explorer:
             k = key(i, skip_to, env)
             if k not in memo:
                 total = 0
-                for _value, after, target in self._choices(i, env):
+                for _value, after, target in self.choices(i, env):
                     new_skip = target if target > i + 1 else skip_to
                     total += count_from(i + 1, max(skip_to, new_skip), after)
                 memo[k] = total
@@ -300,7 +302,7 @@ class Explorer:
         Memoised on the state (position, skip, answers later jumps read), so it stays fast when the
         number of paths is huge.
         """
-        steps = self.form._steps
+        steps = self.form.steps
         out: dict[str, list[dict[str, Any]]] = {}
         visited: set[tuple[Any, ...]] = set()
         stack: list[tuple[int, int, dict[str, Any]]] = [(0, 0, dict(self.form.params))]
@@ -319,12 +321,12 @@ class Explorer:
                 envs.append(env)
             if qid not in self.branching:
                 after = dict(env)
-                canonical = steps[i].coerce(self.defaults[qid])
+                canonical = steps[i].entered(self.defaults[qid])
                 if canonical is not None:
                     after[qid] = canonical
                 stack.append((i + 1, skip_to, after))
                 continue
-            for _value, after, target in self._choices(i, env):
+            for _value, after, target in self.choices(i, env):
                 new_skip = target if target > i + 1 else skip_to
                 stack.append((i + 1, max(skip_to, new_skip), after))
         return out

@@ -26,12 +26,15 @@ from typing import Any
 import attrs
 
 from qengine.analysis.explore import NUMERIC, Explorer, compared_constants, representatives, rule_refs
+from qengine.analysis.rules import RulesView, rules_view
 from qengine.compiler.loader import read_text
-from qengine.compiler.pipeline import compile_text, resolve_source, unknown_form
+from qengine.compiler.model import FormDef
+from qengine.compiler.pipeline import compile_source, resolve_source, unknown_form
 from qengine.errors import AnswerError, Diagnostics, FormError, Problem, sorted_problems
 from qengine.lang import nodes as n
 from qengine.location import SourceLocation
-from qengine.runtime.form import CompiledCheck, Form, Question
+from qengine.runtime.form import Form, Question
+from qengine.runtime.results import Check
 
 # Search budgets, in units of work: a state visited costs the number of answers that tell it apart
 # from others (so a budget buys fewer states where many answers matter). Deterministic, unlike a
@@ -52,20 +55,22 @@ Leaf = Callable[[Env, frozenset[str]], bool]
 Item = tuple[int, int, Env]  # a state to walk from: position, how far a jump skips, answers
 
 
-def analyse(form: Form, text: str | None = None) -> list[Problem]:
-    """The whole-form findings of a compiled ``form`` (warnings), sorted by location.
+def analyse(form: Form, text: str | None = None, definition: FormDef | None = None
+            ) -> list[Problem]:
+    """The whole-form findings of ``form`` (warnings), sorted by location.
 
-    ``text`` is the form file's text, for the source line and caret under each finding.
+    ``text`` is the form file's text, for the source line and caret under each finding;
+    ``definition`` (from the YAML) lets texts that lack a language be found too.
     """
-    definition = form.definition
-    diag = Diagnostics(definition.file, text)
-    _missing_languages(form, diag)
-    _unused_computed(form, diag)
-    _Analysis(form, diag).run()
+    view = rules_view(form)
+    diag = Diagnostics(view.file, text)
+    if definition is not None:
+        _missing_languages(definition, diag)
+    _unused_computed(form, view, diag)
+    _Analysis(form, view, diag).run()
     return sorted_problems(diag.problems)
 
 
-# -- texts and computed values -----------------------------------------------------------------
 def lint(source: str | os.PathLike[str]) -> list[Problem]:
     """Every problem of a form file (errors and warnings), located; never raises for bad input.
 
@@ -82,16 +87,22 @@ def lint(source: str | os.PathLike[str]) -> list[Problem]:
     text = read_text(path, diag)
     if text is None:
         return diag.problems
-    form, problems = compile_text(text, path)
-    if form is None:
-        return problems
+    compiled = compile_source(text, path)
+    if compiled.form is None:
+        return compiled.problems
     # Whole-form analysis (never in load: it searches the form's paths, and load must stay fast).
-    return sorted_problems([*problems, *analyse(form, text)])
+    return sorted_problems([*compiled.problems,
+                            *analyse(compiled.form, text, compiled.definition)])
 
 
-def _missing_languages(form: Form, diag: Diagnostics) -> None:
-    languages = form.definition.languages
-    for loc, what, present in form.definition.text_locs:
+def _ids(form: Form) -> frozenset[str]:
+    return frozenset(q.id for q in form.questions)
+
+
+# -- texts and computed values -----------------------------------------------------------------
+def _missing_languages(definition: FormDef, diag: Diagnostics) -> None:
+    languages = definition.languages
+    for loc, what, present in definition.text_locs:
         missing = [lang for lang in languages if lang not in present]
         if missing:
             diag.warn(loc, "missing_language",
@@ -99,13 +110,12 @@ def _missing_languages(form: Form, diag: Diagnostics) -> None:
                       f"{', '.join(languages)})")
 
 
-def _unused_computed(form: Form, diag: Diagnostics) -> None:
-    d = form.definition
-    rules = [j.when for q in d.questions for j in q.jumps] + [c.expr for c in d.checks]
-    rules += [q.value for q in d.questions if q.value is not None]
+def _unused_computed(form: Form, view: RulesView, diag: Diagnostics) -> None:
+    rules = [j.when for q in view.questions for j in q.jumps] + [c.expr for c in view.checks]
+    rules += [q.value for q in view.questions if q.value is not None]
     used = {m.id for rule in rules for m in n.names(rule)}
-    for q in d.questions:
-        if q.type == "computed" and q.id not in used:
+    for q in view.questions:
+        if q.value is not None and q.id not in used:
             diag.warn(q.loc, "unused_computed",
                       f"computed value {q.id} is not used by any jump, check or other computed "
                       "value (records still carry it)")
@@ -173,7 +183,7 @@ def _inexact(rules: Iterable[n.Node], form: Form, computed: Mapping[str, n.Node]
     out: dict[str, str] = {}
     selected: dict[str, int] = {}
     for node, parent in _nodes(rules, computed):
-        if isinstance(node, n.Name) and node.id in form._by_id and node.id not in computed:
+        if isinstance(node, n.Name) and node.id in _ids(form) and node.id not in computed:
             q = form.question(node.id)
             why = _why_inexact(q, node, parent, form)
             if why:
@@ -242,7 +252,7 @@ def _widen(form: Form, q: Question, values: list[Any], constants: Iterable[Any],
         extra += [lo, _next_day(lo, 1), _next_day(lo, 2)]
     elif inexact and q.type == "text":
         extra += ["a", "zzzzzzzzzz"]
-    coerce = form._steps[q.index].coerce
+    coerce = form.steps[q.index].entered
     out = list(values)
     seen = {repr(v) for v in values}
     for v in extra:
@@ -260,7 +270,7 @@ def _widen(form: Form, q: Question, values: list[Any], constants: Iterable[Any],
 
 def _canonical(form: Form, q: Question, values: list[Any]) -> list[Any]:
     """The answers as rules see them (None for a blank one), each once."""
-    coerce = form._steps[q.index].coerce
+    coerce = form.steps[q.index].entered
     out: dict[str, Any] = {}
     for v in values:
         c = coerce(v)
@@ -287,7 +297,7 @@ class _Walker:
     def __init__(self, explorer: Explorer, marks: Iterable[int] = ()) -> None:
         self.ex = explorer
         self.form = explorer.form
-        self.steps = explorer.form._steps
+        self.steps = explorer.form.steps
         self.marks = sorted(set(marks))
         self.frontier: dict[int, dict[Any, Item]] = {m: {} for m in self.marks}
         self.spans: set[tuple[int, int]] = set()
@@ -298,7 +308,7 @@ class _Walker:
         """Run the search; (whether it finished within ``budget``, the work it took)."""
         steps, ex = self.steps, self.ex
         stops = ex.branching | set(named)
-        order = sorted(named, key=lambda qid: self.form._by_id[qid].index)
+        order = sorted(named, key=lambda qid: self.form.question(qid).index)
         seen: set[tuple[Any, ...]] = set()
         work = 0
         stack = [(i, skip_to, env, frozenset[str]()) for i, skip_to, env in starts]
@@ -355,13 +365,13 @@ class _Walker:
     def _branches(self, i: int, env: Env, named: Mapping[str, list[Any]]) -> list[tuple[Env, int]]:
         qid = self.steps[i].id
         if qid not in named:
-            return [(after, target) for _v, after, target in self.ex._choices(i, env)]
+            return [(after, target) for _v, after, target in self.ex.choices(i, env)]
         out = []
         for value in named[qid]:
             after = dict(env)
             if value is not None:
                 after[qid] = value
-            out.append((after, self.ex._outcome(i, after)))
+            out.append((after, self.ex.outcome(i, after)))
         return out
 
 
@@ -369,7 +379,7 @@ class _Walker:
 class _CheckPlan:
     """What the search for one check needs: the answers to try and the positions that matter."""
 
-    check: CompiledCheck
+    check: Check
     loc: SourceLocation
     named: dict[str, list[Any]]  # question read → canonical answers to try
     inexact: dict[str, str]  # question read → why its answers are only a sample
@@ -381,14 +391,14 @@ class _CheckPlan:
 class _Analysis:
     """Reachability, jumps and checks of one form, reported to ``diag``."""
 
-    def __init__(self, form: Form, diag: Diagnostics) -> None:
+    def __init__(self, form: Form, view: RulesView, diag: Diagnostics) -> None:
         self.form = form
-        self.d = form.definition
+        self.d = view
         self.diag = diag
         self.computed = {q.id: q.value for q in self.d.questions if q.value is not None}
         self.ex = Explorer(form)
-        self.constants = compared_constants(form)
-        self.n = len(form._steps)
+        self.constants = compared_constants(form, view)
+        self.n = len(form.steps)
         #: findings left undecided, by kind: (where, what, why: question → reason; None: budget)
         self.undecided: dict[str, list[tuple[SourceLocation, str, dict[str, str] | None]]] = {}
         guards = [_inexact((j.when for j in q.jumps), form, self.computed)
@@ -414,10 +424,10 @@ class _Analysis:
                                          inexact.get(qid, set()), qid in inexact)
 
     def run(self) -> None:
-        plans = [self._plan(c, cdef.loc) for c, cdef in zip(self.form.checks, self.d.checks)]
+        plans = [self._plan(c, cdef.expr, cdef.loc) for c, cdef in zip(self.form.checks, self.d.checks)]
         walker = _Walker(self.ex, [p.first for p in plans])
         complete, asked = self._walk_form(walker)
-        unreachable = self._report_unreachable({self.form._steps[i].id for i in asked}, complete)
+        unreachable = self._report_unreachable({self.form.steps[i].id for i in asked}, complete)
         budget = TOTAL_CHECK_BUDGET
         for plan in plans:
             if unreachable & set(plan.check.deps):
@@ -443,7 +453,7 @@ class _Analysis:
     def _walk_form(self, walker: _Walker) -> tuple[bool, set[int]]:
         """Walk every state once, judging the jumps on the way; whether the walk finished within
         its budget, and the positions it asked."""
-        steps = self.form._steps
+        steps = self.form.steps
         # per question with jumps, per jump: [holds somewhere, fails somewhere, taken somewhere]
         stats = {i: [[False, False, False] for _ in s.jumps] for i, s in enumerate(steps) if s.jumps}
 
@@ -453,15 +463,14 @@ class _Analysis:
                 return
             for value in self.ex.values.get(step.id, [self.ex.defaults.get(step.id)]):
                 after = dict(env)
-                canonical = step.coerce(value)
+                canonical = step.entered(value)
                 if canonical is not None:
                     after[step.id] = canonical
-                taken = False
                 for k, (guard, _target) in enumerate(step.jumps):
-                    holds = bool(guard(after))
-                    stats[i][k][0 if holds else 1] = True
-                    if holds and not taken:
-                        stats[i][k][2] = taken = True
+                    stats[i][k][0 if guard(after) else 1] = True
+                hit = step.route(after) if step.route is not None else None
+                if hit is not None:
+                    stats[i][hit[0]][2] = True
 
         complete, _work = walker.search([(0, 0, dict(self.form.params))], {}, self.n - 1,
                                         FORM_BUDGET, lambda env, reached: False,
@@ -512,12 +521,12 @@ class _Analysis:
         return out
 
     # -- checks --------------------------------------------------------------------------------
-    def _plan(self, check: CompiledCheck, loc: SourceLocation) -> _CheckPlan:
+    def _plan(self, check: Check, expr: n.Node, loc: SourceLocation) -> _CheckPlan:
         """The answers to try for each question ``check`` reads, and where the search runs."""
-        wide, inexact = _inexact([check.expr], self.form, self.computed)
-        numbers = _numbers_in([check.expr], self.form, self.computed)
+        wide, inexact = _inexact([expr], self.form, self.computed)
+        numbers = _numbers_in([expr], self.form, self.computed)
         named: dict[str, list[Any]] = {}
-        for qid in rule_refs(check.expr, self.form):
+        for qid in rule_refs(expr, self.form, self.d):
             q = self.form.question(qid)
             if q.computed:
                 continue
@@ -525,7 +534,7 @@ class _Analysis:
             base = self.ex.values.get(qid) or representatives(self.form, q, constants)[0]
             named[qid] = _canonical(self.form, q,
                                     _widen(self.form, q, base, constants, numbers, qid in wide))
-        by_id = self.form._by_id
+        by_id = {q.id: q for q in self.form.questions}
         watch = frozenset(d for d in check.deps if by_id[d].computed)
         positions = [by_id[qid].index for qid in (*named, *watch)]
         return _CheckPlan(check, loc, named, {q: w for q, w in inexact.items() if q in named},
@@ -536,7 +545,7 @@ class _Analysis:
         check, deps = plan.check, plan.check.deps
         found = {"fires": False, "passes": False}
         together: set[frozenset[str]] = set()
-        computes = {cid: self.form._steps[self.form._by_id[cid].index].compute
+        computes = {cid: self.form.steps[self.form.question(cid).index].compute
                     for cid in plan.watch}
 
         def on_leaf(env: Env, reached: frozenset[str]) -> bool:
@@ -586,7 +595,7 @@ class _Analysis:
     def _never_applies(self, plan: _CheckPlan, together: set[frozenset[str]]) -> None:
         """Report a check that no record ever applies to, naming the questions that keep it out."""
         check = plan.check
-        deps = sorted(check.deps, key=lambda qid: self.form._by_id[qid].index)
+        deps = sorted(check.deps, key=lambda qid: self.form.question(qid).index)
         missing = [d for d in deps if not any(d in s for s in together)]
         if missing:
             self.diag.warn(plan.loc, "check_never",
@@ -626,6 +635,6 @@ class _Analysis:
                            f"could not decide {what}: {'; '.join(because)}")
 
     def _because(self, qids: list[str], reason: str) -> str:
-        qids = sorted(qids, key=lambda qid: self.form._by_id[qid].index)
+        qids = sorted(qids, key=lambda qid: self.form.question(qid).index)
         verb = reason if len(qids) > 1 else _SINGULAR[reason]
         return f"only sample answers were tried for {_join(qids)}, which {verb}"

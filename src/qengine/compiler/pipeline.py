@@ -1,4 +1,4 @@
-"""The whole pipeline in one place: file → located data → schema → model → types → compiled form.
+"""The whole pipeline in one place: file → located data → schema → model → types → machine → form.
 
 ``load`` is what users call; :func:`qengine.analysis.lint.lint` runs the same stages and returns
 the problems instead of raising them.
@@ -6,13 +6,16 @@ the problems instead of raising them.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
 
+import attrs
+
 from qengine.compiler.loader import LMap, parse_yaml, read_text
-from qengine.compiler.lower import compile_definition
-from qengine.compiler.model import build_definition
+from qengine.compiler.lower import lower_definition
+from qengine.compiler.model import FormDef, build_definition
 from qengine.compiler.schema import check_schema
 from qengine.compiler.typecheck import check_types
 from qengine.errors import Diagnostics, FormError, Problem, sorted_problems
@@ -36,22 +39,51 @@ def _bundled_path(name: str) -> str | None:
     return str(BUNDLED_DIR / f"{name}.yaml")
 
 
-def compile_text(text: str, file: str = "<string>") -> tuple[Form | None, list[Problem]]:
-    """Run every stage on YAML ``text``; the form (None on errors) and all problems found."""
+@attrs.frozen(slots=True)
+class Compiled:
+    """What the stages made of one form file: its definition (for the linter's analysis), its
+    machine and form (None on errors), and every problem found."""
+
+    definition: FormDef | None
+    machine: dict[str, Any] | None
+    form: Form | None
+    problems: list[Problem]
+
+
+def compile_source(text: str, file: str = "<string>") -> Compiled:
+    """Run every stage on YAML ``text``."""
     diag = Diagnostics(file, text)
     data = parse_yaml(text, file, diag)
     if data is None and not diag.has_errors:
         diag.fail(SourceLocation(file, 1, 1), "schema", "the form file is empty")
     if data is None or diag.has_errors:
-        return None, sorted_problems(diag.problems)
+        return Compiled(None, None, None, sorted_problems(diag.problems))
     check_schema(data, diag, file)
     if not isinstance(data, LMap):  # the schema check reported what it is instead
-        return None, sorted_problems(diag.problems)
+        return Compiled(None, None, None, sorted_problems(diag.problems))
     definition = build_definition(data, diag, file)
     types = check_types(definition, diag)
-    # Compiling also checks jump targets; it returns None when any problem so far is an error.
-    form = compile_definition(definition, types, diag, file)
-    return form, sorted_problems(diag.problems)
+    # Lowering also checks jump targets; it returns None when any problem so far is an error.
+    machine = lower_definition(definition, types, diag, file)
+    form = Form(machine) if machine is not None else None
+    return Compiled(definition, machine, form, sorted_problems(diag.problems))
+
+
+def compile_text(text: str, file: str = "<string>") -> tuple[Form | None, list[Problem]]:
+    """Run every stage on YAML ``text``; the form (None on errors) and all problems found."""
+    compiled = compile_source(text, file)
+    return compiled.form, compiled.problems
+
+
+def load_machine_text(text: str, file: str) -> Form:
+    """A form from the text of a machine file (JSON); :class:`FormError` for a bad one."""
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        why = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        raise FormError([Problem(SourceLocation(file, 1, 1), "machine",
+                                 f"not a JSON machine file: {why}")]) from None
+    return Form.from_json(data, file)
 
 
 def resolve_source(source: str | os.PathLike[str]) -> str:
@@ -70,7 +102,7 @@ def resolve_source(source: str | os.PathLike[str]) -> str:
 
 def unknown_form(path: str, diag: Diagnostics) -> bool:
     """Report a name that is neither a file nor a bundled form (True when reported)."""
-    if os.path.exists(path) or os.sep in path or path.endswith((".yaml", ".yml")):
+    if os.path.exists(path) or os.sep in path or path.endswith((".yaml", ".yml", ".json")):
         return False
     names = ", ".join(bundled_forms()) or "none"
     diag.fail(SourceLocation(path, 0, 0), "unknown_form",
@@ -79,7 +111,8 @@ def unknown_form(path: str, diag: Diagnostics) -> bool:
 
 
 def load(source: str | os.PathLike[str]) -> Form:
-    """Load and compile a form: a bundled form by name (``"annex6"``) or a path to a YAML file.
+    """Load and compile a form: a bundled form by name (``"annex6"``), a path to a YAML file, or
+    a path to a machine file (``.json``, as ``qengine export --format machine`` writes).
 
     Raises :class:`FormError` listing every problem found, each located to file:line:column.
     """
@@ -90,6 +123,8 @@ def load(source: str | os.PathLike[str]) -> Form:
     text = read_text(path, diag)
     if text is None:
         raise FormError(diag.problems)
+    if path.endswith(".json"):
+        return load_machine_text(text, path)
     form, problems = compile_text(text, path)
     if form is None:
         raise FormError(problems)

@@ -1,31 +1,40 @@
-"""The runtime: a compiled form, ready to run interviews and validate records.
+"""A form, ready to run interviews and validate records: the machine evaluated.
 
-Everything here works on compiled closures and plain data: this module never imports the YAML
-loader, lark, or the compiler. One walk over the questions in order decides what is asked: a
-question is asked unless an earlier asked question's jump, which fired, points past it.
+A :class:`Form` is built from a machine document (``docs/machine.md``): by the compiler, by
+:meth:`Form.from_json` for a machine file, or by unpickling. It never imports the YAML loader,
+lark, jsonschema or the compiler; what is asked is decided by the one walk of
+:mod:`qengine.runtime.walk`.
 """
 
 from __future__ import annotations
 
-import datetime as _dt
-import re
-from collections.abc import Callable, Mapping
+import copy
+from collections.abc import Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from qengine.errors import AnswerError, ParamError, UnknownQuestionError
+from qengine.errors import AnswerError, ParamError, UnknownQuestionError, describe, render
 from qengine.location import SourceLocation
-from qengine.runtime.values import Coercer, is_blank
+from qengine.notation import is_iso_date
+from qengine.runtime.evaluate import Evaluator
+from qengine.runtime.machine import check_machine, is_number
+from qengine.runtime.results import (
+    AskedCondition,
+    Check,
+    Report,
+    Skip,
+    Transition,
+    Violation,
+)
+from qengine.runtime.values import is_blank, make_coercers
+from qengine.runtime.walk import Env, Step, Walk, make_route, next_asked, walk
 
 if TYPE_CHECKING:
     from qengine.runtime.interview import Interview
 
-Env = dict[str, Any]
-Guard = Callable[[Env], bool]
 END = "end"
-_MISSING: Any = object()
 
 
 @attrs.frozen(slots=True)
@@ -39,7 +48,8 @@ class Choice:
 
 @attrs.frozen(slots=True)
 class Question:
-    """A question of a compiled form, as a front end shows it."""
+    """A question of a form, as a front end shows it. ``min``, ``max``, ``decimals`` and
+    ``max_length`` are the effective settings (the type's defaults applied)."""
 
     id: str
     number: str | None
@@ -57,6 +67,7 @@ class Question:
     labels: Mapping[str, str] = attrs.field(eq=False, repr=False, factory=dict)
     hints: Mapping[str, str] = attrs.field(eq=False, repr=False, factory=dict)
     location: SourceLocation | None = attrs.field(eq=False, repr=False, default=None)
+    none_ok: bool = False  # a multiple choice where [] means "none of these"
 
     @property
     def computed(self) -> bool:
@@ -78,184 +89,112 @@ class Question:
         for key in ("unit", "min", "max", "decimals", "max_length"):
             if getattr(self, key) is not None:
                 out[key] = getattr(self, key)
+        if self.none_ok:
+            out["none_ok"] = True
         if self.hints:
-            out["hint"] = dict(self.hints)
+            out["hints"] = dict(self.hints)
         return out
 
 
-@attrs.frozen(slots=True)
-class Transition:
-    """An edge of the form's state machine: from ``source`` to ``target`` when ``guard`` holds.
-
-    ``guard`` is the rule text, or None for the fall-through edge taken when no jump fires.
-    ``target`` is a question id, or ``"end"`` when no question follows.
-    """
-
-    source: str
-    target: str
-    guard: str | None
-    location: SourceLocation | None = attrs.field(eq=False, repr=False, default=None)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"source": self.source, "target": self.target, "guard": self.guard}
+def _primary(texts: Mapping[str, str], languages: tuple[str, ...], fallback: str) -> str:
+    for lang in languages:
+        if texts.get(lang):
+            return str(texts[lang])
+    return next(iter(texts.values()), fallback)
 
 
-@attrs.frozen(slots=True)
-class Skip:
-    """Part of a question's asked-condition: skipped when ``source`` is asked and its first
-    firing jump is ``guard`` (pointing at ``target``, beyond the question)."""
-
-    source: str
-    guard: str
-    target: str
-    jump: int  # which jump of source (0-based, in declaration order)
-
-
-@attrs.frozen(slots=True)
-class AskedCondition:
-    """When a question is asked: always, unless one of ``skips`` applies."""
-
-    question: str
-    skips: tuple[Skip, ...]
-
-    def __str__(self) -> str:
-        if not self.skips:
-            return f"{self.question}: always asked"
-        parts = [f"({s.source} asked and jumps on `{s.guard}` to {s.target})" for s in self.skips]
-        return f"{self.question}: asked unless " + " or ".join(parts)
-
-
-@attrs.frozen(slots=True)
-class Violation:
-    """A broken rule: a check (``rule`` is its id) or a built-in one (``required``, ``not_asked``,
-    ``type``, ``choice``, ``range``, ``format``, ``unknown_question``, ``not_a_record`` …)."""
-
-    rule: str
-    severity: str
-    questions: tuple[str, ...]
-    message: str
-    messages: Mapping[str, str] = attrs.field(eq=False, repr=False, factory=dict)
-
-    def __str__(self) -> str:
-        where = ", ".join(self.questions)
-        return f"{self.severity} {self.rule} [{where}]: {self.message}"
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"rule": self.rule, "severity": self.severity, "questions": list(self.questions),
-                "message": self.message}
-
-
-class _Findings:
-    """``errors`` and ``warnings`` split out of ``violations`` (for reports and interviews)."""
-
-    __slots__ = ()
-    violations: tuple[Violation, ...]
-
-    @property
-    def errors(self) -> tuple[Violation, ...]:
-        return tuple(v for v in self.violations if v.severity == "error")
-
-    @property
-    def warnings(self) -> tuple[Violation, ...]:
-        return tuple(v for v in self.violations if v.severity == "warning")
-
-
-class Report(_Findings):
-    """The result of :meth:`Form.validate`: ``ok`` is true when no error holds."""
-
-    __slots__ = ("_env", "_form", "_path", "_record", "violations")
-
-    def __init__(self, form: Form, violations: list[Violation], path: list[str], env: Env,
-                 record: Mapping[str, Any]) -> None:
-        self._form = form
-        self.violations: tuple[Violation, ...] = tuple(violations)
-        self._path = path
-        self._env = env
-        self._record = record
-
-    @property
-    def ok(self) -> bool:
-        return not any(v.severity == "error" for v in self.violations)
-
-    @property
-    def path(self) -> list[str]:
-        """The ids asked for this record, in order."""
-        return list(self._path)
-
-    @property
-    def record(self) -> dict[str, Any]:
-        """The record as the form sees it: answers on the path (valid ones), computed values."""
-        return self._form._output(self._path, self._env, self._record)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"ok": self.ok, "errors": [v.to_dict() for v in self.errors],
-                "warnings": [v.to_dict() for v in self.warnings]}
-
-    def __repr__(self) -> str:
-        return f"<Report ok={self.ok} errors={len(self.errors)} warnings={len(self.warnings)}>"
-
-
-@attrs.frozen(slots=True)
-class Step:
-    """What the runtime needs of one question: made by the compiler."""
-
-    id: str
-    index: int
-    coerce: Coercer
-    required: bool
-    multiple: bool
-    jumps: tuple[tuple[Guard, int], ...]  # (guard, index of the target), in declaration order
-    compute: Callable[[Env], Any] | None  # computed questions only
-
-
-@attrs.frozen(slots=True)
-class CompiledCheck:
-    id: str
-    severity: str
-    fires: Guard
-    deps: tuple[str, ...]  # questions that must be answered for the check to apply
-    questions: tuple[str, ...]  # questions named, in form order (for the violation)
-    messages: Mapping[str, str]
-    source: str
-    location: SourceLocation | None = attrs.field(eq=False, repr=False, default=None)
-    kind: str = "when"  # "when" (fires when true) or "assert" (fires when false)
-    expr: Any = attrs.field(eq=False, repr=False, default=None)  # the syntax tree, for tools
+def _location(file: str | None, at: list[int] | None) -> SourceLocation | None:
+    return SourceLocation(file or "<machine>", at[0], at[1]) if at else None
 
 
 class Form:
-    """A compiled form. Made by :func:`qengine.load` or :func:`qengine.load_text`."""
+    """A form, ready to run. Made by :func:`qengine.load`, :func:`qengine.load_text` or
+    :meth:`Form.from_json`; pickles (through its machine) for worker processes."""
 
-    def __init__(self, *, id: str, version: str, titles: Mapping[str, str],
-                 languages: tuple[str, ...], params: Mapping[str, Any],
-                 questions: tuple[Question, ...], steps: tuple[Step, ...],
-                 checks: tuple[CompiledCheck, ...], transitions: tuple[Transition, ...],
-                 sections: tuple[tuple[str, Mapping[str, str], tuple[str, ...]], ...],
-                 closing_index: int, source: str | None = None,
-                 param_info: Mapping[str, Mapping[str, Any]] | None = None,
-                 definition: Any = None) -> None:
-        self.id = id
-        self.version = version
-        self.titles = MappingProxyType(dict(titles))
-        self.languages = languages
-        self.params: Mapping[str, Any] = MappingProxyType(dict(params))
-        self.param_info = MappingProxyType(dict(param_info or {}))
-        self.questions = questions
-        self.checks = checks
-        self.transitions = transitions
-        self.sections = sections
-        self.source = source
-        #: the definition model this form was compiled from (for analysis tools); the runtime
-        #: itself never looks at it
-        self.definition = definition
-        self._steps = steps
-        self._closing = closing_index
-        self._by_id = {q.id: q for q in questions}
+    def __init__(self, machine: dict[str, Any]) -> None:
+        """Build from a machine already checked (use :meth:`from_json` for one from outside)."""
+        m = self._machine = machine
+        self.id: str = m["id"]
+        self.version: str = m["version"]
+        self.titles = MappingProxyType(dict(m["titles"]))
+        self.languages: tuple[str, ...] = tuple(m["languages"])
+        self.source: str | None = m["source"]
+        self.params: Mapping[str, Any] = MappingProxyType({p["name"]: p["value"]
+                                                           for p in m["params"]})
+        self.param_info = MappingProxyType({p["name"]: {"label": dict(p["labels"]),
+                                                        "unit": p["unit"], "type": p["type"]}
+                                            for p in m["params"]})
+        self.sections = tuple((s["id"], MappingProxyType(dict(s["titles"])),
+                               tuple(s["questions"])) for s in m["sections"])
+        file = m["source"]
+        langs = self.languages
+        self.questions: tuple[Question, ...] = tuple(
+            Question(id=q["id"], number=q["number"], label=_primary(q["labels"], langs, q["id"]),
+                     type=q["type"],
+                     choices=tuple(Choice(c["code"], _primary(c["labels"], langs, str(c["code"])),
+                                          MappingProxyType(dict(c["labels"])))
+                                   for c in q["choices"]),
+                     required=q["required"], unit=q["unit"], min=q["min"], max=q["max"],
+                     decimals=q["decimals"], max_length=q["max_length"], section=q["section"],
+                     index=i, labels=MappingProxyType(dict(q["labels"])),
+                     hints=MappingProxyType(dict(q["hints"])), location=_location(file, q["at"]),
+                     none_ok=q["none_ok"])
+            for i, q in enumerate(m["questions"]))
+        self._by_id = {q.id: q for q in self.questions}
         self._known = frozenset(self._by_id)
-        self._computed_ids = frozenset(q.id for q in questions if q.type == "computed")
+        self._computed_ids = frozenset(q.id for q in self.questions if q.computed)
+        index = {q.id: q.index for q in self.questions}
+        closing = next((s for s in m["sections"] if s["closing"] and s["questions"]), None)
+        self._closing = index[closing["questions"][0]] if closing else len(self.questions)
+        ev = Evaluator(self.params)
+        for c in m["computed"]:
+            ev.computed[c["question"]] = ev.expr(c["value"])
+        jumps_of = {s["question"]: s["jumps"] for s in m["steps"]}
+        steps: list[Step] = []
+        transitions: list[Transition] = []
+        asked = [q.id for q in self.questions if not q.computed]
+        following = dict(zip(asked, [*asked[1:], END]))
+        for q in self.questions:
+            entered, strict = make_coercers(q)
+            jumps = tuple((ev.expr(j["when"]), index.get(j["target"], len(self.questions)))
+                          for j in jumps_of.get(q.id, ()))
+            steps.append(Step(q.id, q.index, entered, strict, q.required, q.type == "multiple",
+                              jumps, make_route(jumps), ev.computed.get(q.id)))
+            if not q.computed:
+                transitions += [Transition(q.id, j["target"], j["text"], _location(file, j["at"]))
+                                for j in jumps_of[q.id]]
+                transitions.append(Transition(q.id, following[q.id], None, q.location))
+        self.steps: tuple[Step, ...] = tuple(steps)
+        self.transitions: tuple[Transition, ...] = tuple(transitions)
+        self.checks: tuple[Check, ...] = tuple(self._check(c, ev, file) for c in m["checks"])
         self._asked_conditions: dict[str, AskedCondition] | None = None
         # The walk's view of the steps: plain tuples unpack faster than attribute lookups.
-        self._plan = tuple((s.id, s.index, s.coerce, s.required, s.jumps, s.compute)
-                           for s in steps)
+        self._plans = {
+            coerce: tuple((s.id, s.index, s.entered if coerce else s.strict, s.required, s.route,
+                           s.compute) for s in steps)
+            for coerce in (False, True)}
+
+    @staticmethod
+    def _check(c: dict[str, Any], ev: Evaluator, file: str | None) -> Check:
+        f = ev.expr(c["rule"])
+        fires = f if c["kind"] == "when" else (lambda env: not f(env))
+        return Check(c["id"], c["severity"], c["kind"], tuple(c["questions"]), tuple(c["deps"]),
+                     MappingProxyType(dict(c["messages"])), c["text"], c["rule"], fires,
+                     _location(file, c["at"]))
+
+    # -- the machine ---------------------------------------------------------------------------
+    @classmethod
+    def from_json(cls, data: Any, name: str = "<machine>") -> Form:
+        """A form from a machine document (parsed JSON); :class:`FormError` for a bad one."""
+        check_machine(data, name)
+        return cls(copy.deepcopy(data))
+
+    def to_json(self) -> dict[str, Any]:
+        """The machine of this form: JSON-ready data that :meth:`from_json` turns back into it."""
+        return copy.deepcopy(self._machine)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Form.from_json, (self._machine, self.source or "<machine>"))
 
     # -- the public surface --------------------------------------------------------------------
     @property
@@ -266,7 +205,7 @@ class Form:
         return f"<Form {self.id} {self.version}: {len(self.questions)} questions>"
 
     def question(self, qid: str) -> Question:
-        """The question with id ``qid``; KeyError naming the id when there is none."""
+        """The question with id ``qid``; :class:`UnknownQuestionError` (a KeyError) if none."""
         try:
             return self._by_id[qid]
         except (KeyError, TypeError):
@@ -284,35 +223,59 @@ class Form:
 
         return Interview.from_snapshot(self, snapshot)
 
-    def path(self, record: Mapping[str, Any], params: Mapping[str, Any] | None = None
-             ) -> list[str]:
-        """The ids an interview asks, in order, when the answers are those of ``record``."""
+    def walk(self, record: Mapping[str, Any], params: Mapping[str, Any] | None = None, *,
+             coerce: bool = False) -> Walk:
+        """Walk ``record``: the path asked, the values the rules see, the jumps taken."""
         if not isinstance(record, Mapping):
-            return self._walk({}, self._env(params), None)
-        return self._walk(record, self._env(params), None)
+            record = {}
+        return walk(self._plans[coerce], self.steps, record, self._env(params), None)
 
-    def validate(self, record: Any, params: Mapping[str, Any] | None = None) -> Report:
+    def path(self, record: Mapping[str, Any], params: Mapping[str, Any] | None = None, *,
+             coerce: bool = False) -> list[str]:
+        """The ids an interview asks, in order, when the answers are those of ``record``."""
+        return self.walk(record, params, coerce=coerce).path
+
+    def validate(self, record: Any, params: Mapping[str, Any] | None = None, *,
+                 coerce: bool = False) -> Report:
         """Check a completed record. Never raises on record content: every problem is a
-        :class:`Violation` in the report (bad params raise :class:`ParamError`)."""
+        :class:`Violation` in the report (bad params raise :class:`ParamError`).
+
+        A record is data, so its types are strict (a code is an integer); ``coerce=True``
+        converts entered text (``"②"``, ``"1,234.5"``) as :meth:`Interview.answer` does.
+        """
         env = self._env(params)
         problems: list[Violation] = []
         if not isinstance(record, Mapping):
-            problems.append(_builtin("not_a_record", (), "a record must be a mapping of question "
-                                     f"id to answer, not {type(record).__name__}"))
+            problems.append(self.violation("not_a_record", (), kind=type(record).__name__))
             record = {}
         else:
-            try:
-                extra = record.keys() - self._known
-            except TypeError:  # unhashable keys cannot come from JSON; be safe anyway
-                extra = {k for k in record if not isinstance(k, str) or k not in self._known}
-            for key in sorted(extra, key=str):
-                problems.append(_builtin("unknown_question", (str(key),),
-                                         f"{key!r} is not a question of form {self.id}"))
-        path = self._walk(record, env, problems)
+            for key in sorted((k for k in record if not isinstance(k, str) or k not in self._known),
+                              key=describe):
+                name = key if isinstance(key, str) and len(key) <= 200 else describe(key)
+                problems.append(self.violation("unknown_question", (name,), value=key,
+                                               form=self.id))
+
+        def on_problem(rule: str, qid: str, exc: AnswerError | None) -> None:
+            if exc is not None:
+                messages = exc.messages(self.languages)
+                problems.append(Violation(rule, "error", (qid,), messages[self.languages[0]],
+                                          messages))
+            else:
+                problems.append(self.violation(rule, (qid,), question=qid))
+
+        result = walk(self._plans[coerce], self.steps, record, env, on_problem)
         if self._computed_ids and not self._computed_ids.isdisjoint(record.keys()):
             self._compare_computed(record, env, problems)
-        self._run_checks(env, problems)
-        return Report(self, problems, path, env, record)
+        problems += self.run_checks(env)
+        return Report(problems, result)
+
+    def violation(self, rule: str, questions: tuple[str, ...], **args: Any) -> Violation:
+        """A built-in violation ``rule`` with its message in each of the form's languages."""
+        if "value" in args:
+            args["value"] = describe(args["value"])
+        messages = {lang: render(rule, lang, args) for lang in self.languages}
+        return Violation(rule, "error" if rule != "computed_mismatch" else "warning", questions,
+                         messages[self.languages[0]], messages)
 
     def _compare_computed(self, record: Mapping[str, Any], env: Env,
                           problems: list[Violation]) -> None:
@@ -322,13 +285,39 @@ class Form:
             given, computed = record[qid], env.get(qid)
             if is_blank(given) or computed is None:
                 continue
-            same = (isinstance(given, (int, float)) and not isinstance(given, bool)
-                    and isinstance(computed, (int, float))
-                    and abs(given - computed) <= 1e-6 * max(1.0, abs(computed))) or given == computed
+            if is_number(given) and is_number(computed):
+                same = abs(given - computed) <= 1e-6 * max(1.0, abs(computed))
+            else:
+                same = type(given) is type(computed) and given == computed
             if not same:
-                problems.append(Violation("computed_mismatch", "warning", (qid,),
-                                          f"{qid} is given as {given!r} but computes to "
-                                          f"{computed!r}; the computed value is used"))
+                problems.append(self.violation("computed_mismatch", (qid,), question=qid,
+                                               value=given, computed=describe(computed)))
+
+    def run_checks(self, values: Mapping[str, Any]) -> list[Violation]:
+        """The checks that fire on ``values`` (params, answers and computed values by id), each
+        applying once every question it waits for has a value."""
+        primary = self.languages[0]
+        out: list[Violation] = []
+        for check in self.checks:
+            for dep in check.deps:
+                if values.get(dep) is None:
+                    break
+            else:
+                if check.fires(values):  # type: ignore[arg-type]
+                    out.append(Violation(
+                        check.id, check.severity, check.questions,
+                        check.messages.get(primary) or next(iter(check.messages.values()), check.id),
+                        check.messages))
+        return out
+
+    def next_asked(self, index: int) -> int:
+        """The index of the first asked (not computed) question at or after ``index``."""
+        return next_asked(self.steps, index)
+
+    @property
+    def closing_index(self) -> int:
+        """Where a jump to ``end`` lands: the first question of the closing section."""
+        return self._closing
 
     def asked_condition(self, qid: str) -> AskedCondition:
         """The condition under which ``qid`` is asked, as data (see :class:`AskedCondition`)."""
@@ -346,7 +335,7 @@ class Form:
         """The form's state machine as JSON-ready data: states (questions) and transitions."""
         return {
             "form": self.id, "version": self.version,
-            "start": next((s.id for s in self._steps if s.compute is None), END),
+            "start": next((s.id for s in self.steps if s.compute is None), END),
             "states": [q.to_dict() for q in self.questions if not q.computed],
             "transitions": [t.to_dict() for t in self.transitions],
         }
@@ -362,111 +351,25 @@ class Form:
         for name, value in overrides.items():
             if name not in values:
                 known = ", ".join(self.params) or "none"
-                raise ParamError(str(name), f"form {self.id} has no such param (params: {known})")
-            old = values[name]
-            numeric = isinstance(old, (int, float))
-            if isinstance(value, bool) or (
-                numeric and not isinstance(value, (int, float))) or (
-                    not numeric and not isinstance(value, str)):
-                raise ParamError(name, f"expected {'a number' if numeric else 'a text'}, got "
-                                 f"{value!r}")
-            if not numeric and _ISO_DATE.match(old) and not _is_date(value):
-                raise ParamError(name, f"expected an ISO date (YYYY-MM-DD), got {value!r}")
+                raise ParamError(describe(name), f"form {self.id} has no such param (params: "
+                                 f"{known})", "unknown_param")
+            kind = self.param_info[name]["type"]
+            if kind == "num" and not is_number(value):
+                raise ParamError(name, f"expected a number within ±1e15, got {describe(value)}")
+            if kind != "num" and not isinstance(value, str):
+                raise ParamError(name, f"expected a text, got {describe(value)}")
+            if kind == "date" and not is_iso_date(value):
+                raise ParamError(name, f"expected an ISO date (YYYY-MM-DD), got {describe(value)}")
+            if isinstance(value, str):
+                try:
+                    value.encode("utf-8")
+                except UnicodeEncodeError:
+                    raise ParamError(name, "text holds a lone surrogate") from None
             values[name] = value
         return values
 
     def _env(self, params: Mapping[str, Any] | None) -> Env:
         return self.resolve_params(params) if params else dict(self.params)
-
-    # -- the walk ------------------------------------------------------------------------------
-    def _walk(self, record: Mapping[str, Any], env: Env, problems: list[Violation] | None,
-              trace: list[tuple[str, int | None]] | None = None) -> list[str]:
-        """Decide the path for ``record``, filling ``env`` with its valid answers.
-
-        Returns the ids asked, in order. With ``problems``, also reports missing, invalid and
-        unasked answers; with ``trace``, records (question, jump number or None for the
-        fall-through) at each question with jumps. This is the hot loop of validation: plain
-        tuples, no attribute lookups.
-        """
-        path: list[str] = []
-        reached_computed: list[tuple[str, Callable[[Env], Any]]] = []
-        get = record.get
-        missing = _MISSING
-        skip_to = 0
-        for qid, index, coerce, required, jumps, compute in self._plan:
-            if index < skip_to:
-                if problems is not None:
-                    raw = get(qid)
-                    if raw is not None and not is_blank(raw):
-                        problems.append(_builtin("not_asked", (qid,), f"{qid} is answered, but "
-                                                 "the jumps skip it: it must be left empty"))
-                continue
-            if compute is not None:
-                reached_computed.append((qid, compute))
-                continue
-            path.append(qid)
-            raw = get(qid, missing)
-            if raw is missing or raw is None or (type(raw) is str and not raw.strip()) or (
-                    (type(raw) is list or type(raw) is tuple) and not raw):
-                if required and problems is not None:
-                    problems.append(_builtin("required", (qid,), f"{qid} is required but has "
-                                             "no answer"))
-            else:
-                try:
-                    env[qid] = coerce(raw)
-                except AnswerError as exc:  # an invalid answer counts as none
-                    if problems is not None:
-                        problems.append(_builtin(exc.code, (qid,), exc.message))
-            if jumps:
-                for k, (guard, target) in enumerate(jumps):
-                    if guard(env):
-                        skip_to = target
-                        if trace is not None:
-                            trace.append((qid, k))
-                        break
-                else:
-                    if trace is not None:
-                        trace.append((qid, None))
-        for qid, compute in reached_computed:
-            value = compute(env)
-            if value is not None:
-                env[qid] = value
-        return path
-
-    def _run_checks(self, env: Env, problems: list[Violation]) -> None:
-        primary = self.languages[0]
-        for check in self.checks:
-            for dep in check.deps:
-                if env.get(dep) is None:
-                    break
-            else:
-                if check.fires(env):
-                    problems.append(Violation(
-                        check.id, check.severity, check.questions,
-                        check.messages.get(primary) or next(iter(check.messages.values()), check.id),
-                        check.messages))
-
-    def _output(self, path: list[str], env: Env, record: Mapping[str, Any]) -> dict[str, Any]:
-        """A record: the valid answers on the path (one left blank as None, [] for a multiple
-        choice), in form order, then the computed values."""
-        out: dict[str, Any] = {}
-        for qid in path:
-            if qid in env:
-                out[qid] = env[qid]
-            elif qid in record and is_blank(record[qid]):
-                out[qid] = [] if self._by_id[qid].type == "multiple" else None
-        for step in self._steps:
-            if step.compute is not None and step.id in env:
-                out[step.id] = env[step.id]
-        return out
-
-    def _next_index(self, start: int) -> int:
-        """The index of the first asked (not computed) question at or after ``start``."""
-        steps = self._steps
-        n = len(steps)
-        while start < n and steps[start].compute is not None:
-            start += 1
-        return start
 
     # -- asked conditions ----------------------------------------------------------------------
     def _build_asked_conditions(self) -> dict[str, AskedCondition]:
@@ -475,13 +378,13 @@ class Form:
         for t in self.transitions:
             if t.guard is not None:
                 by_source.setdefault(t.source, []).append(t)
-        index = {s.id: s.index for s in self._steps}
-        n = len(self._steps)
+        index = {s.id: s.index for s in self.steps}
+        n = len(self.steps)
         for source, jumps in by_source.items():
             for j, t in enumerate(jumps):
                 stop = index.get(t.target, self._closing if t.target == END else n)
                 for k in range(index[source] + 1, stop):
-                    skips[self._steps[k].id].append(Skip(source, t.guard or "", t.target, j))
+                    skips[self.steps[k].id].append(Skip(source, t.guard or "", t.target, j))
         return {qid: AskedCondition(qid, tuple(s)) for qid, s in skips.items()}
 
     def evaluate_asked(self, record: Mapping[str, Any], params: Mapping[str, Any] | None = None
@@ -492,7 +395,7 @@ class Form:
         env = self._env(params)
         asked: dict[str, bool] = {}
         first_jump: dict[str, int | None] = {}
-        for step in self._steps:
+        for step in self.steps:
             cond = self.asked_condition(step.id)
             is_asked = not any(asked.get(s.source) and first_jump.get(s.source) == s.jump
                                for s in cond.skips)
@@ -502,26 +405,11 @@ class Form:
             if is_asked:
                 raw = record.get(step.id)
                 try:
-                    value = None if is_blank(raw) else step.coerce(raw)
+                    value = None if raw is None else step.strict(raw)
                 except AnswerError:
                     value = None
                 if value is not None:
                     env[step.id] = value
-            first_jump[step.id] = next(
-                (j for j, (guard, _t) in enumerate(step.jumps) if guard(env)), None)
+            hit = step.route(env) if step.route is not None else None
+            first_jump[step.id] = None if hit is None else hit[0]
         return asked
-
-
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-def _is_date(text: str) -> bool:
-    try:
-        _dt.date.fromisoformat(text)
-    except ValueError:
-        return False
-    return bool(_ISO_DATE.match(text))
-
-
-def _builtin(rule: str, questions: tuple[str, ...], message: str) -> Violation:
-    return Violation(rule, "error", questions, message)

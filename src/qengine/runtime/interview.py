@@ -1,9 +1,9 @@
-"""An interview: one respondent going through a compiled form, question by question.
+"""An interview: one respondent going through a form, question by question.
 
-The state is a frozen value; every move (answer, back, forward) builds a new one, so a refused answer
-leaves nothing half-changed, and back, snapshot and resume are exact. Answers are never thrown
-away: an answer that a changed earlier answer makes unasked is kept (out of the record), and comes
-back if the earlier answer is changed back.
+A refused answer leaves nothing half-changed, and back, snapshot and resume are exact. Answers are
+never thrown away: an answer that a changed earlier answer makes unasked is kept (out of the
+record), and comes back if the earlier answer is changed back. Everything handed out is a copy or
+immutable: nothing a caller holds can change the interview.
 """
 
 from __future__ import annotations
@@ -14,19 +14,26 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from qengine.errors import AnswerError, SnapshotError, SubmitError
-from qengine.runtime.form import Question, Violation, _Findings
+from qengine.errors import AnswerError, ParamError, SnapshotError, SubmitError, describe
+from qengine.runtime.results import Findings, Violation
 
 if TYPE_CHECKING:
-    from qengine.runtime.form import Form
+    from qengine.runtime.form import Form, Question
 
 SNAPSHOT_FORMAT = 1
-_ABSENT: Any = object()
+
+
+def _frozen(value: Any) -> Any:
+    return tuple(value) if type(value) is list else value
+
+
+def _thawed(value: Any) -> Any:
+    return list(value) if type(value) is tuple else value
 
 
 @attrs.frozen(slots=True)
 class State:
-    """Where an interview stands.
+    """Where an interview stands, as an immutable value (multiple choices as tuples).
 
     ``answers`` holds every answer given (blank ones as None), asked or not. ``history`` holds the
     questions confirmed so far, in order; ``frontiers[i]`` is the index the jumps had skipped to
@@ -40,11 +47,11 @@ class State:
     cursor: int
 
 
-class Interview(_Findings):
+class Interview(Findings):
     """Drives one interview. Get one from :meth:`Form.start` or :meth:`Form.resume`.
 
-    Inside, the interview keeps plain dicts and lists and an undo log, so a step costs the same
-    on a 10,000-question form as on a small one; :attr:`state` hands out a frozen copy.
+    Inside, the interview keeps plain dicts and lists, so a step costs the same on a 10,000-question
+    form as on a small one; :attr:`state` hands out a frozen copy.
     """
 
     def __init__(self, form: Form, params: dict[str, Any]) -> None:
@@ -53,25 +60,23 @@ class Interview(_Findings):
         self._answers: dict[str, Any] = {}
         self._history: list[str] = []
         self._frontiers: list[int] = []
-        self._undo: list[Any] = []  # the env value each history entry replaced (or _ABSENT)
         self._env: dict[str, Any] = dict(params)
-        self._cursor = form._next_index(0)
+        self._cursor = form.next_asked(0)
 
     # -- reading -------------------------------------------------------------------------------
     @property
     def state(self) -> State:
         """The current state, as a frozen value: compare it, keep it, ``restore`` it."""
-        return State(MappingProxyType(dict(self._answers)), tuple(self._history),
-                     tuple(self._frontiers), MappingProxyType(dict(self._env)), self._cursor)
+        return State(MappingProxyType({k: _frozen(v) for k, v in self._answers.items()}),
+                     tuple(self._history), tuple(self._frontiers),
+                     MappingProxyType({k: _frozen(v) for k, v in self._env.items()}), self._cursor)
 
     def restore(self, state: State) -> None:
         """Go back to a state this interview (or another of the same form) was in."""
-        self._answers = dict(state.answers)
+        self._answers = {k: _thawed(v) for k, v in state.answers.items()}
         self._history = list(state.history)
         self._frontiers = list(state.frontiers)
-        self._env = dict(state.env)
-        # Rebuild the undo log: before each confirmed answer, that question had no env value.
-        self._undo = [_ABSENT] * len(self._history)
+        self._env = {k: _thawed(v) for k, v in state.env.items()}
         self._cursor = state.cursor
 
     @property
@@ -100,32 +105,23 @@ class Interview(_Findings):
 
     @property
     def kept(self) -> dict[str, Any]:
-        """Every answer given, including those the current answers make unasked."""
-        return dict(self._answers)
+        """Every answer given, including those the current answers make unasked (copies)."""
+        return {k: _thawed(_frozen(v)) for k, v in self._answers.items()}
 
     def suggested(self) -> Any:
         """The answer kept for the current question (from before a ``back``), or None."""
         q = self.current
-        return None if q is None else self._answers.get(q.id)
-
-    def _view(self) -> tuple[list[str], dict[str, Any]]:
-        env = dict(self._params)
-        path = self.form._walk(self._answers, env, None)
-        return path, env
+        return None if q is None else _thawed(_frozen(self._answers.get(q.id)))
 
     @property
     def answers(self) -> dict[str, Any]:
         """The answers on the current path (what would be submitted), computed values included."""
-        path, env = self._view()
-        return self.form._output(path, env, self._answers)
+        return self.form.walk(self._answers, self._params).record()
 
     @property
     def violations(self) -> tuple[Violation, ...]:
         """The checks that hold on the current answers (errors and warnings)."""
-        _path, env = self._view()
-        problems: list[Violation] = []
-        self.form._run_checks(env, problems)
-        return tuple(problems)
+        return tuple(self.form.run_checks(self.form.walk(self._answers, self._params).env))
 
     def __repr__(self) -> str:
         q = self.current
@@ -139,42 +135,29 @@ class Interview(_Findings):
         A bad value raises :class:`AnswerError` and changes nothing. ``None`` leaves an optional
         question blank and is refused for a required one.
         """
-        steps = self.form._steps
+        steps = self.form.steps
         cursor = self._cursor
         if cursor >= len(steps):
-            raise AnswerError(None, "finished", "the interview is finished; nothing is asked")
+            raise AnswerError(None, "finished")
         step = steps[cursor]
         qid = step.id
-        normalised = step.coerce(value)  # may raise: nothing has changed yet
+        normalised = step.entered(value)  # may raise: nothing has changed yet
         if normalised is None and step.required:
-            raise AnswerError(qid, "required", f"{qid} is required; it cannot be blank")
+            raise AnswerError(qid, "required.blank")
         env = self._env
-        previous = env.get(qid, _ABSENT)
         if normalised is None:
             env.pop(qid, None)
         else:
             env[qid] = normalised
         frontier = self._frontiers[-1] if self._frontiers else 0
-        try:
-            for guard, target in step.jumps:
-                if guard(env):
-                    frontier = target
-                    break
-        except Exception:  # pragma: no cover - compiled guards are total; stay consistent anyway
-            self._put_back(qid, previous)
-            raise
+        hit = step.route(env) if step.route is not None else None
+        if hit is not None:
+            frontier = hit[1]
         self._answers[qid] = normalised
         self._history.append(qid)
         self._frontiers.append(frontier)
-        self._undo.append(previous)
-        self._cursor = self.form._next_index(max(cursor + 1, frontier))
+        self._cursor = self.form.next_asked(max(cursor + 1, frontier))
         return self.current
-
-    def _put_back(self, qid: str, previous: Any) -> None:
-        if previous is _ABSENT:
-            self._env.pop(qid, None)
-        else:
-            self._env[qid] = previous
 
     def back(self) -> Question | None:
         """Go back to the previous asked question (its answer is kept); returns it.
@@ -185,7 +168,7 @@ class Interview(_Findings):
             return None
         qid = self._history.pop()
         self._frontiers.pop()
-        self._put_back(qid, self._undo.pop())
+        self._env.pop(qid, None)  # a question enters env only when confirmed, once
         self._cursor = self.form.question(qid).index
         return self.current
 
@@ -193,15 +176,15 @@ class Interview(_Findings):
         """Confirm the answer kept for the current question and move on (after a ``back``)."""
         q = self.current
         if q is None:
-            raise AnswerError(None, "finished", "the interview is finished; nothing is asked")
+            raise AnswerError(None, "finished")
         if q.id not in self._answers:
-            raise AnswerError(q.id, "no_answer", f"{q.id} has no kept answer to move forward with")
+            raise AnswerError(q.id, "no_answer")
         return self.answer(self._answers[q.id])
 
     def goto(self, qid: str) -> Question | None:
         """Go back to an earlier asked question ``qid`` (a series of ``back``)."""
-        if qid not in self._history:
-            raise AnswerError(qid, "not_in_history", f"{qid} has not been asked in this interview")
+        if not isinstance(qid, str) or qid not in self._history:
+            raise AnswerError(qid if isinstance(qid, str) else describe(qid), "not_in_history")
         while self.current is None or self.current.id != qid:
             self.back()
         return self.current
@@ -211,34 +194,35 @@ class Interview(_Findings):
         warnings never block."""
         q = self.current
         if q is not None:
-            raise SubmitError(f"the interview is not finished: {q.id} is still to be asked")
+            raise SubmitError("unfinished", f"the interview is not finished: {q.id} is still to "
+                              "be asked")
         errors = self.errors
         if errors:
-            raise SubmitError(f"{len(errors)} error(s) block submission", errors)
+            raise SubmitError("errors", f"{len(errors)} error(s) block submission", errors)
         return self.answers
 
     # -- snapshot and resume -------------------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:
-        """The interview as JSON-ready data; :meth:`Form.resume` restores it exactly."""
+        """The interview as JSON-ready data (copies); :meth:`Form.resume` restores it exactly."""
         form = self.form
         overrides = {k: v for k, v in self._params.items() if form.params.get(k) != v}
         return {"qengine_snapshot": SNAPSHOT_FORMAT, "form": form.id, "version": form.version,
-                "params": overrides, "answers": dict(self._answers),
-                "history": list(self._history)}
+                "params": overrides, "answers": self.kept, "history": list(self._history)}
 
     @classmethod
     def from_snapshot(cls, form: Form, snap: Any) -> Interview:
         """Rebuild an interview from :meth:`snapshot` data (see :meth:`Form.resume`)."""
-        if not isinstance(snap, Mapping) or snap.get("qengine_snapshot") != SNAPSHOT_FORMAT:
+        if not isinstance(snap, Mapping) or type(snap.get("qengine_snapshot")) is not int or (
+                snap.get("qengine_snapshot") != SNAPSHOT_FORMAT):
             raise SnapshotError("not_a_snapshot", "not a qengine snapshot (format "
                                 f"{SNAPSHOT_FORMAT})")
         if snap.get("form") != form.id:
-            raise SnapshotError("other_form", f"the snapshot is of form {snap.get('form')!r}, "
-                                f"not {form.id!r}")
+            raise SnapshotError("other_form", f"the snapshot is of form "
+                                f"{describe(snap.get('form'))}, not {form.id!r}")
         if snap.get("version") != form.version:
             raise SnapshotError("other_version", f"the snapshot is of version "
-                                f"{snap.get('version')!r} of {form.id}, this form is version "
-                                f"{form.version!r}")
+                                f"{describe(snap.get('version'))} of {form.id}, this form is "
+                                f"version {form.version!r}")
         answers, history, params = snap.get("answers"), snap.get("history"), snap.get("params", {})
         if not isinstance(answers, Mapping) or not isinstance(history, list) or not isinstance(
                 params, Mapping):
@@ -246,32 +230,30 @@ class Interview(_Findings):
                                 "(a list) and 'params' (a mapping)")
         try:
             iv = cls(form, form.resolve_params(params))
-        except Exception as exc:  # ParamError
+        except ParamError as exc:
             raise SnapshotError("bad_params", str(exc)) from None
         for qid in history:
             current = iv.current
             if current is None or qid != current.id:
                 at = current.id if current else "the end"
-                raise SnapshotError("inconsistent", f"history names {qid!r} where the form asks "
-                                    f"{at}")
+                raise SnapshotError("inconsistent", f"history names {describe(qid)} where the "
+                                    f"form asks {at}")
             if qid not in answers:
                 raise SnapshotError("inconsistent", f"history names {qid!r} but it has no answer")
             try:
                 iv.answer(answers[qid])
             except AnswerError as exc:
                 raise SnapshotError("bad_answer", f"answer to {qid!r} is refused: {exc}") from None
-        kept = iv._answers
         for qid, value in answers.items():
-            if qid in kept:
+            if qid in iv._answers:
                 continue
             try:
-                q = form.question(qid)
+                step = form.steps[form.question(qid).index]
             except KeyError:
-                raise SnapshotError("unknown_question", f"{qid!r} is not a question of "
+                raise SnapshotError("unknown_question", f"{describe(qid)} is not a question of "
                                     f"{form.id}") from None
-            step = form._steps[q.index]
             try:
-                kept[qid] = step.coerce(value)
+                iv._answers[qid] = step.entered(value)
             except AnswerError as exc:
                 raise SnapshotError("bad_answer", f"kept answer to {qid!r} is refused: {exc}"
                                     ) from None

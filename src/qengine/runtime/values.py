@@ -1,9 +1,16 @@
 """Answer values: turning what a front end or a record holds into the canonical answer of a question.
 
-Each question gets one coercer, made once when the form is compiled. A coercer returns the canonical
-value, ``None`` for a blank answer (``None``, empty or white-space text, an empty list), and raises
-:class:`AnswerError` with a stable code for anything else. Entered text is accepted where a code or
-number is expected: ``"②"``, ``"2"``, full-width ``"２"``, ``"1,234.5"``, or a choice's label.
+Each question gets two coercers, made once when the form is built. ``entered`` converts what a
+person typed, as :meth:`Interview.answer` does: ``"②"``, ``"2"``, full-width ``"２"``,
+``"1,234.5"``, a choice's label. ``strict`` accepts only the JSON types of a record (a code is an
+integer, a number a number, a multiple choice a list of integers) and then checks the value the
+same way. Both return the canonical value, ``None`` for a blank answer (``None``, empty or
+white-space text, an empty list, except that a ``none_ok`` multiple choice keeps ``[]`` as "none of
+these"), and raise :class:`AnswerError` with a stable code for anything else.
+
+The numeric domain is decided here, once: an answer beyond ±10^15 (:data:`MAX_MAGNITUDE`) is a
+``range`` error, whatever the form's bounds, so every rule computes in exact integers or finite
+floats and no message ever prints a thousand-digit number.
 """
 
 from __future__ import annotations
@@ -16,19 +23,22 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from qengine.errors import AnswerError
+from qengine.notation import CIRCLED, check_id_number, normalise_text
+from qengine.runtime.machine import MAX_MAGNITUDE
 
 if TYPE_CHECKING:
     from qengine.runtime.form import Question
 
 Coercer = Callable[[Any], Any]
 
-_CIRCLED = {chr(0x2460 + i): i + 1 for i in range(20)}
-_FULLWIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
-_FULLWIDTH[0x3000] = 0x20
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_ID_CHECK = "10X98765432"
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _MULTI_SPLIT = re.compile(r"[\s,，、;；]+")
+_NUMBER_TEXT = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d{1,3})?")
+#: the longest text a number is read from (digits beyond 10^15 are out of range anyway)
+_MAX_NUMBER_TEXT = 40
+_EXPECTED = {"text": ("text", "文字"), "number": ("a number", "数字"),
+             "code": ("a choice code (an integer)", "选项编号（整数）"),
+             "codes": ("a list of choice codes", "选项编号列表"), "date": ("an ISO date", "日期")}
 
 
 def is_blank(value: Any) -> bool:
@@ -40,20 +50,67 @@ def is_blank(value: Any) -> bool:
     return isinstance(value, (list, tuple)) and not value
 
 
-def normalise_text(text: str) -> str:
-    """Fold full-width ASCII to ASCII and strip spaces (entered text from a keyboard or form)."""
-    return text.translate(_FULLWIDTH).strip()
+def make_coercers(q: Question) -> tuple[Coercer, Coercer]:
+    """The ``entered`` and ``strict`` coercers of question ``q`` (see the module docstring)."""
+    entered = _FACTORIES[q.type](q)
+    gate = _GATES[q.type]
+    qid = q.id
+
+    def strict(value: Any) -> Any:
+        if value is None:
+            return None
+        expected = gate(value)
+        if expected is not None:
+            en, zh = _EXPECTED[expected]
+            raise AnswerError(qid, "type.strict", value=value, expected=en, expected_zh=zh)
+        return entered(value)
+
+    return entered, strict
 
 
-def _describe(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
+# -- the JSON types a record holds (strict): the name of what was expected, or None -------------
+def _gate_text(value: Any) -> str | None:
+    return None if isinstance(value, str) else "text"
 
 
-def make_coercer(q: Question) -> Coercer:
-    """The coercer for question ``q`` (see the module docstring)."""
-    factory = _FACTORIES[q.type]
-    return factory(q)
+def _gate_number(value: Any) -> str | None:
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    return None if ok else "number"
+
+
+def _gate_code(value: Any) -> str | None:
+    return None if isinstance(value, int) and not isinstance(value, bool) else "code"
+
+
+def _gate_codes(value: Any) -> str | None:
+    ok = isinstance(value, (list, tuple)) and all(
+        isinstance(v, int) and not isinstance(v, bool) for v in value)
+    return None if ok else "codes"
+
+
+def _gate_date(value: Any) -> str | None:
+    return None if isinstance(value, str) else "date"
+
+
+def _gate_none(value: Any) -> str | None:
+    return None
+
+
+_GATES: dict[str, Callable[[Any], str | None]] = {
+    "text": _gate_text, "id_number": _gate_text, "date": _gate_date, "single": _gate_code,
+    "multiple": _gate_codes, "integer": _gate_number, "number": _gate_number,
+    "money": _gate_number, "year": _gate_number, "computed": _gate_none,
+}
+
+
+# -- entered values --------------------------------------------------------------------------
+def _storable(qid: str, text: str) -> str:
+    """Text that can be stored and sent as UTF-8 (a lone surrogate cannot)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise AnswerError(qid, "format.text") from None
+    return text
 
 
 def _text(q: Question) -> Coercer:
@@ -64,67 +121,62 @@ def _text(q: Question) -> Coercer:
         if value is None:
             return None
         if not isinstance(value, str):
-            raise AnswerError(qid, "type", f"expected text, got {_describe(value)}")
+            raise AnswerError(qid, "type.text", value=value)
         if not value.strip():
             return None
         if len(value) > limit:
-            raise AnswerError(qid, "length", f"text is longer than {limit} characters")
-        return value
+            raise AnswerError(qid, "length", limit=limit)
+        return _storable(qid, value)
 
     return coerce
 
 
 def _number_from(qid: str, value: Any, integer: bool) -> int | float | None:
+    """The number in ``value``, of the numeric domain; AnswerError for anything else."""
     if isinstance(value, bool):
-        raise AnswerError(qid, "type", f"expected a number, got {value!r}")
+        raise AnswerError(qid, "type.number", value=value)
     if isinstance(value, int):
-        return value
-    if isinstance(value, decimal.Decimal):
-        if not value.is_finite():
-            raise AnswerError(qid, "type", f"expected a finite number, got {value!r}")
-        value = int(value) if value == value.to_integral_value() else float(value)
-        return _number_from(qid, value, integer)
-    if isinstance(value, float):
+        number: int | float = value
+    elif isinstance(value, float):
         if not math.isfinite(value):
-            raise AnswerError(qid, "type", f"expected a finite number, got {value!r}")
-        if value.is_integer() and (integer or abs(value) < 2**53):
-            return int(value)
-        if integer:
-            raise AnswerError(qid, "type", f"expected a whole number, got {value!r}")
-        return value
-    if isinstance(value, str):
+            raise AnswerError(qid, "type.finite", value=value)
+        number = value
+    elif isinstance(value, decimal.Decimal):
+        if not value.is_finite():
+            raise AnswerError(qid, "type.finite", value=value)
+        if value.adjusted() > 15:  # beyond the domain: say so before converting (1E+1000000)
+            raise AnswerError(qid, "range.above", value=value, limit=f"{MAX_MAGNITUDE:.0e}")
+        number = int(value) if value == value.to_integral_value() else float(value)
+    elif isinstance(value, str):
         text = normalise_text(value).replace(",", "").replace("，", "")
         if not text:
             return None
-        try:
-            number: int | float = int(text)
-        except ValueError:
-            try:
-                number = float(text)
-            except ValueError:
-                raise AnswerError(qid, "type", f"expected a number, got {_describe(value)}"
-                                  ) from None
-            if not math.isfinite(number):
-                raise AnswerError(qid, "type", f"expected a finite number, got {value!r}"
-                                  ) from None
-            return _number_from(qid, number, integer)
-        return number
-    raise AnswerError(qid, "type", f"expected a number, got {_describe(value)}")
+        if len(text) > _MAX_NUMBER_TEXT or not _NUMBER_TEXT.fullmatch(text):
+            raise AnswerError(qid, "type.number", value=value)
+        number = int(text) if text.lstrip("+-").isdigit() else float(text)
+        if isinstance(number, float) and not math.isfinite(number):
+            raise AnswerError(qid, "type.finite", value=value)
+    else:
+        raise AnswerError(qid, "type.number", value=value)
+    if not -MAX_MAGNITUDE <= number <= MAX_MAGNITUDE:
+        key = "range.above" if number > 0 else "range.below"
+        raise AnswerError(qid, key, value=value, limit=f"{'-' if number < 0 else ''}1e+15")
+    if isinstance(number, float):
+        if number.is_integer() and (integer or abs(number) < 2**53):
+            return int(number)
+        if integer:
+            raise AnswerError(qid, "type.whole", value=value)
+    return number
 
 
 def _numeric(q: Question) -> Coercer:
     qid = q.id
     integer = q.type in ("integer", "year")
     lo, hi = q.min, q.max
-    if q.type == "money" and lo is None:
-        lo = 0
-    if q.type == "year":
-        lo = 1900 if lo is None else lo
-        hi = 2100 if hi is None else hi
-    decimals = q.decimals if q.decimals is not None else (2 if q.type == "money" else 6)
+    decimals = q.decimals if q.decimals is not None else 6
 
     def coerce(value: Any) -> Any:
-        if type(value) is int:  # the common case, straight through
+        if type(value) is int and -MAX_MAGNITUDE <= value <= MAX_MAGNITUDE:  # the common case
             number: int | float | None = value
         else:
             if value is None:
@@ -133,12 +185,11 @@ def _numeric(q: Question) -> Coercer:
             if number is None:
                 return None
             if type(number) is float and abs(round(number, decimals) - number) > 1e-9:
-                raise AnswerError(qid, "decimals", f"at most {decimals} digits after the point "
-                                  f"({number!r})")
+                raise AnswerError(qid, "decimals", value=number, limit=decimals)
         if lo is not None and number < lo:
-            raise AnswerError(qid, "range", f"{number!r} is below the minimum {lo}")
+            raise AnswerError(qid, "range.below", value=number, limit=lo)
         if hi is not None and number > hi:
-            raise AnswerError(qid, "range", f"{number!r} is above the maximum {hi}")
+            raise AnswerError(qid, "range.above", value=number, limit=hi)
         return number
 
     return coerce
@@ -155,22 +206,20 @@ def _date(q: Question) -> Coercer:
         if isinstance(value, _dt.date):
             value = value.isoformat()
         if not isinstance(value, str):
-            raise AnswerError(qid, "type", f"expected an ISO date (YYYY-MM-DD), got "
-                              f"{_describe(value)}")
+            raise AnswerError(qid, "type.date", value=value)
         text = normalise_text(value)
         if not text:
             return None
-        if not _ISO_DATE.match(text):
-            raise AnswerError(qid, "format", f"expected an ISO date (YYYY-MM-DD), got "
-                              f"{_describe(value)}")
+        if not _ISO_DATE.fullmatch(text):
+            raise AnswerError(qid, "format.date", value=value)
         try:
             _dt.date.fromisoformat(text)
         except ValueError:
-            raise AnswerError(qid, "format", f"{text} is not a real date") from None
+            raise AnswerError(qid, "format.not_a_date", value=text) from None
         if lo is not None and text < lo:
-            raise AnswerError(qid, "range", f"{text} is before {lo}")
+            raise AnswerError(qid, "range.before", value=text, limit=lo)
         if hi is not None and text > hi:
-            raise AnswerError(qid, "range", f"{text} is after {hi}")
+            raise AnswerError(qid, "range.after", value=text, limit=hi)
         return text
 
     return coerce
@@ -189,22 +238,21 @@ def _code_parser(q: Question) -> Callable[[Any], int]:
         if type(value) is int:
             if value in codes:
                 return value
-            raise AnswerError(qid, "choice", f"{value} is not one of the codes {shown}")
+            raise AnswerError(qid, "choice", value=value, codes=shown)
         if isinstance(value, bool):
-            raise AnswerError(qid, "type", f"expected a choice code, got {value!r} "
-                              "(yes is code 1, no is code 2)")
+            raise AnswerError(qid, "type.bool", value=value)
         if isinstance(value, float) and value.is_integer():
             return code(int(value))
         if isinstance(value, str):
             text = normalise_text(value)
-            if text in _CIRCLED:
-                return code(_CIRCLED[text])
+            if text in CIRCLED:
+                return code(CIRCLED[text])
             if text.isascii() and text.isdigit() and len(text) <= 9:
                 return code(int(text))
             if text in by_label:
                 return by_label[text]
-            raise AnswerError(qid, "choice", f"{_describe(value)} is not one of the codes {shown}")
-        raise AnswerError(qid, "type", f"expected a choice code, got {_describe(value)}")
+            raise AnswerError(qid, "choice", value=value, codes=shown)
+        raise AnswerError(qid, "type.code", value=value)
 
     return code
 
@@ -228,6 +276,8 @@ def _single(q: Question) -> Coercer:
 def _multiple(q: Question) -> Coercer:
     qid = q.id
     code = _code_parser(q)
+    empty: Any = [] if q.none_ok else None  # "none of these" is an answer where the form says so
+    limit = max(len(q.choices), 1)
 
     def coerce(value: Any) -> Any:
         if value is None:
@@ -237,44 +287,23 @@ def _multiple(q: Question) -> Coercer:
             if not text:
                 return None
             parts = [p for p in _MULTI_SPLIT.split(text) if p]
-            if len(parts) == 1 and all(ch in _CIRCLED for ch in parts[0]):
+            if len(parts) == 1 and all(ch in CIRCLED for ch in parts[0]):
                 parts = list(parts[0])  # "①③" means codes 1 and 3
             value = parts
         elif isinstance(value, (int, float)) and not isinstance(value, bool):
             value = [value]
         if not isinstance(value, (list, tuple)):
-            raise AnswerError(qid, "type", f"expected a list of choice codes, got "
-                              f"{_describe(value)}")
+            raise AnswerError(qid, "type.codes", value=value)
         if not value:
-            return None
+            return [] if empty is not None else None
+        if len(value) > limit:  # some code is listed twice: no need to read a long list
+            raise AnswerError(qid, "duplicate")
         out = [code(v) for v in value]
         if len(set(out)) != len(out):
-            raise AnswerError(qid, "duplicate", "a code is listed more than once")
+            raise AnswerError(qid, "duplicate")
         return sorted(out)
 
     return coerce
-
-
-def check_id_number(text: str) -> str | None:
-    """Why ``text`` is not a valid 18-character resident id number (GB 11643), or None."""
-    if len(text) != 18:
-        return f"an id number has 18 characters, not {len(text)}"
-    if not text.isascii() or not text[:17].isdigit() or not (
-            text[17].isdigit() or text[17] == "X"):
-        return "an id number is 17 digits and a final digit or X"
-    try:
-        _dt.date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
-    except ValueError:
-        return f"the birth date {text[6:14]} in the id number is not a real date"
-    total = sum(int(d) * w for d, w in zip(text[:17], _ID_WEIGHTS))
-    if _ID_CHECK[total % 11] != text[17]:
-        return "the check digit of the id number is wrong (GB 11643)"
-    return None
-
-
-def id_check_digit(first17: str) -> str:
-    """The GB 11643 check character for the first 17 digits of an id number."""
-    return _ID_CHECK[sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS)) % 11]
 
 
 def _id_number(q: Question) -> Coercer:
@@ -284,14 +313,13 @@ def _id_number(q: Question) -> Coercer:
         if value is None:
             return None
         if not isinstance(value, str):
-            raise AnswerError(qid, "type", f"expected an id number as text, got "
-                              f"{_describe(value)}")
+            raise AnswerError(qid, "type.id_number", value=value)
         text = normalise_text(value).upper()
         if not text:
             return None
         why = check_id_number(text)
         if why:
-            raise AnswerError(qid, "format", why)
+            raise AnswerError(qid, f"format.{why}", length=len(text), birth=text[6:14])
         return text
 
     return coerce
@@ -299,7 +327,7 @@ def _id_number(q: Question) -> Coercer:
 
 def _computed(q: Question) -> Coercer:
     def coerce(value: Any) -> Any:
-        raise AnswerError(q.id, "computed", "a computed value is not answered")
+        raise AnswerError(q.id, "computed")
 
     return coerce
 

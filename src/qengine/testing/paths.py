@@ -49,11 +49,10 @@ class Coverage:
     def add(self, record: Mapping[str, Any], params: Mapping[str, Any] | None = None) -> None:
         """Account for one more record."""
         form = self.form
-        env = form.resolve_params(params)
-        trace: list[tuple[str, int | None]] = []
-        form._walk(record, env, None, trace)
+        walked = form.walk(record, params)
+        env = walked.env
         self.records += 1
-        for qid, k in trace:
+        for qid, k in walked.jumps:
             if k is None:
                 self.fallthrough[qid] += 1
             else:
@@ -66,7 +65,7 @@ class Coverage:
                     self.checks_silent[check.id] += 1
 
     def _jumps(self) -> list[tuple[str, int]]:
-        return [(s.id, k) for s in self.form._steps for k in range(len(s.jumps))]
+        return [(s.id, k) for s in self.form.steps for k in range(len(s.jumps))]
 
     @property
     def untaken_jumps(self) -> list[tuple[str, int]]:
@@ -76,7 +75,7 @@ class Coverage:
     @property
     def jumps_never_passed(self) -> list[str]:
         """Questions with jumps where every record jumped (the way on was never tested)."""
-        return [s.id for s in self.form._steps if s.jumps and not self.fallthrough[s.id]]
+        return [s.id for s in self.form.steps if s.jumps and not self.fallthrough[s.id]]
 
     @property
     def unfired_checks(self) -> list[str]:

@@ -14,22 +14,21 @@ from typing import Any
 from hypothesis import assume
 from hypothesis import strategies as st
 
+from qengine.analysis.rules import rules_view
+from qengine.errors import AnswerError
 from qengine.lang import nodes as n
+from qengine.notation import id_check_digit
 from qengine.runtime.form import Form, Question
-from qengine.runtime.values import id_check_digit
 
 _TEXT_ALPHABET = st.characters(codec="utf-8", categories=("L", "N"))
 _SAMPLE_TEXTS = ("张三", "3组", "靖港镇", "望城区", "李四", "镇扶贫办")
 
 
 def _numbers(q: Question) -> st.SearchStrategy[Any]:
-    lo = q.min
-    hi = q.max
-    if q.type == "money" and lo is None:
-        lo = 0
-    if q.type == "year":
-        lo = 1900 if lo is None else lo
-        hi = 2100 if hi is None else hi
+    # min and max are effective (a year's default range is in them); answers stay in the
+    # runtime's numeric domain
+    lo = -10**15 if q.min is None else q.min
+    hi = 10**15 if q.max is None else q.max
     ilo = None if lo is None else int(-(-lo // 1))
     ihi = None if hi is None else int(hi // 1)
     # Small values first: they shrink well, and make part <= whole checks likely to hold.
@@ -38,11 +37,11 @@ def _numbers(q: Question) -> st.SearchStrategy[Any]:
     parts: list[st.SearchStrategy[Any]] = []
     if small_lo <= small_hi:
         parts.append(st.integers(small_lo, small_hi))
-    parts.append(st.integers(ilo, ihi if ihi is not None else (ilo or 0) + 10**6))
+    parts.append(st.integers(ilo, min(ihi, max(ilo, 0) + 10**6)))
     if q.type in ("money", "number") and (ihi is None or ihi > (ilo or 0)):
         decimals = q.decimals if q.decimals is not None else 2
-        base = st.integers(ilo if ilo is not None else -10**6,
-                           ihi if ihi is not None else 10**6)
+        low = max(ilo, -10**6)
+        base = st.integers(low, max(low, min(ihi, 10**6)))
         parts.append(st.builds(lambda i, c: round(i + c / 10**min(decimals, 2), decimals),
                                base, st.integers(0, 10**min(decimals, 2) - 1)).filter(
             lambda v: (lo is None or v >= lo) and (hi is None or v <= hi)))
@@ -92,6 +91,8 @@ def answers(question: Question, *, blank: bool | None = None) -> st.SearchStrate
         limit = q.max_length or 10000
         strategy = st.one_of(st.sampled_from(_SAMPLE_TEXTS),
                              st.text(_TEXT_ALPHABET, min_size=1, max_size=min(limit, 12)))
+    if q.none_ok:  # "none of these" is a complete answer
+        strategy = st.one_of(st.just([]), strategy)
     allow_blank = (not q.required) if blank is None else blank
     if allow_blank:
         return st.one_of(st.just([] if q.type == "multiple" else None), strategy)
@@ -103,19 +104,18 @@ def _walk_draw(draw: st.DrawFn, form: Form, env: dict[str, Any], fixed: Mapping[
     """Draw answers along the path the jumps take; ``fixed`` answers are used where asked."""
     record: dict[str, Any] = {}
     skip_to = 0
-    for step in form._steps:
+    for step in form.steps:
         if step.index < skip_to or step.compute is not None:
             continue
         q = form.question(step.id)
         value = fixed[step.id] if step.id in fixed else draw(answers(q), label=step.id)
         record[step.id] = value
-        canonical = step.coerce(value)
+        canonical = step.entered(value)
         if canonical is not None:
             env[step.id] = canonical
-        for guard, target in step.jumps:
-            if guard(env):
-                skip_to = target
-                break
+        hit = step.route(env) if step.route is not None else None
+        if hit is not None:
+            skip_to = hit[1]
     return record
 
 
@@ -147,10 +147,11 @@ def _repairs(form: Form, record: dict[str, Any], env: dict[str, Any]) -> dict[st
     fixes: dict[str, Any] = {}
     report = form.validate(record, params={k: env[k] for k in form.params})
     failing = {v.rule for v in report.errors}
+    rules = {c.id: c.expr for c in rules_view(form).checks}
     for check in form.checks:
         if check.id not in failing or check.kind != "assert":
             continue
-        expr = check.expr
+        expr = rules[check.id]
         if not isinstance(expr, n.Compare) or expr.op == "!=":
             continue
         for side, other, on_left in ((expr.left, expr.right, True), (expr.right, expr.left, False)):
@@ -168,8 +169,8 @@ def _repairs(form: Form, record: dict[str, Any], env: dict[str, Any]) -> dict[st
             if q.type == "integer" and float(target).is_integer():
                 target = int(target)
             try:
-                ok = form._steps[q.index].coerce(target) is not None
-            except Exception:
+                ok = form.steps[q.index].entered(target) is not None
+            except AnswerError:
                 ok = False
             if ok:
                 fixes[side.id] = target
@@ -186,8 +187,7 @@ def _records(draw: st.DrawFn, form: Form, fixed: Mapping[str, Any], params: Mapp
         record = _walk_draw(draw, form, env, fixed)
         if not valid:
             return record
-        full_env = form.resolve_params(params)
-        form._walk(record, full_env, None)
+        full_env = form.walk(record, params).env
         fixes = _repairs(form, record, full_env)
         if not fixes:
             break
@@ -212,7 +212,7 @@ def records(form: Form, *, fixed: Mapping[str, Any] | None = None,
     fixed = dict(fixed or {})
     for qid, value in fixed.items():
         q = form.question(qid)  # KeyError names an unknown id
-        form._steps[q.index].coerce(value)  # AnswerError for a value the question refuses
+        form.steps[q.index].entered(value)  # AnswerError for a value the question refuses
     resolved = form.resolve_params(params)  # ParamError for a bad override
     overrides = {k: v for k, v in resolved.items() if form.params.get(k) != v}
     return _records(form, fixed, overrides, valid)

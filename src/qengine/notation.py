@@ -1,0 +1,72 @@
+"""How people write codes, numbers and dates on paper and keyboards, in one place.
+
+Circled numbers (① is code 1), full-width ASCII folded to ASCII (２ is 2), ISO 8601 dates, and the
+GB 11643 resident id number. Every layer that reads entered text uses these and nothing else.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+
+#: ① … ⑳ and their codes
+CIRCLED: dict[str, int] = {chr(0x2460 + i): i + 1 for i in range(20)}
+
+_FULLWIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
+_FULLWIDTH[0x3000] = 0x20  # the ideographic space
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+
+
+def circled(code: int) -> str:
+    """The circled number of ``code`` (② for 2), or the plain digits beyond ⑳."""
+    return chr(0x245F + code) if 1 <= code <= 20 else str(code)
+
+
+def fold_fullwidth(text: str) -> str:
+    """Full-width ASCII (Ｆ, ０-９, （）, ＋ …) and the ideographic space as plain ASCII; same length."""
+    return text.translate(_FULLWIDTH)
+
+
+def normalise_text(text: str) -> str:
+    """Entered text as compared: full-width folded, surrounding spaces stripped."""
+    return text.translate(_FULLWIDTH).strip()
+
+
+def is_iso_date(value: object) -> bool:
+    """True for a real calendar date written ``YYYY-MM-DD``."""
+    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
+        return False
+    try:
+        _dt.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def looks_like_iso_date(value: object) -> bool:
+    """True for text shaped ``YYYY-MM-DD`` (real or not)."""
+    return isinstance(value, str) and _ISO_DATE.fullmatch(value) is not None
+
+
+def check_id_number(text: str) -> str | None:
+    """Why ``text`` is not a valid 18-character resident id number (GB 11643), or None.
+
+    The reason is a key: ``id_length``, ``id_chars``, ``id_birth_date`` or ``id_check_digit``.
+    """
+    if len(text) != 18:
+        return "id_length"
+    if not text.isascii() or not text[:17].isdigit() or not (
+            text[17].isdigit() or text[17] == "X"):
+        return "id_chars"
+    if not is_iso_date(f"{text[6:10]}-{text[10:12]}-{text[12:14]}"):
+        return "id_birth_date"
+    if id_check_digit(text[:17]) != text[17]:
+        return "id_check_digit"
+    return None
+
+
+def id_check_digit(first17: str) -> str:
+    """The GB 11643 check character for the first 17 digits of an id number."""
+    return _ID_CHECK[sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS)) % 11]
