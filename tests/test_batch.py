@@ -12,7 +12,6 @@ import qengine
 from qengine.batch.jsonl import (
     InputFormatError,
     Summary,
-    UnreadLine,
     check_json_lines,
     read_lines,
     validate_stream,
@@ -129,7 +128,41 @@ def test_unread_lines_count_in_the_summary(form: qengine.Form) -> None:
     assert (summary.records, summary.ok, summary.with_errors) == (2, 1, 1)
     assert summary.to_dict()["violations_by_rule"] == {"bad_encoding": 1}
     unread = next(validate_stream(form, io.BytesIO(b"{")))
-    assert isinstance(unread.report, UnreadLine) and not unread.read
+    assert isinstance(unread.report, qengine.Report) and not unread.read
+    assert unread.report.record == {} and unread.report.path == []
     good = next(validate_stream(form, io.BytesIO(GOOD_LINE)))
     assert set(unread.to_dict()) == set(good.to_dict()) == {"line", "ok", "errors", "warnings"}
     assert unread.report.violations == unread.report.errors and unread.report.warnings == ()
+
+
+@pytest.mark.parametrize(("data", "rule", "en", "zh"), [
+    (b"{oops", "bad_json", "line 1 is not JSON: ", "第 1 行不是 JSON："),
+    (b"[" * 5000, "bad_json", "line 1 is nested too deeply to read", "第 1 行嵌套过深，无法读取"),
+    (b"\xff", "bad_encoding", "line 1 is not UTF-8 text (byte 0xff at 1)", "第 1 行不是 UTF-8 文字"),
+])
+def test_unread_lines_have_messages_in_the_forms_languages(data: bytes, rule: str, en: str,
+                                                           zh: str) -> None:
+    """An unreadable line's violation speaks each of the form's languages, its first as message."""
+    annex6 = qengine.load("annex6")
+    (v,) = next(validate_stream(annex6, io.BytesIO(data))).report.errors
+    assert v.rule == rule and v.questions == ()
+    assert v.messages["en"].startswith(en) and v.messages["zh"].startswith(zh)
+    assert v.message == v.messages["zh"]
+
+
+def test_an_overlong_line_says_the_cap_in_each_language(form: qengine.Form) -> None:
+    """A line over the cap is bad_json with the cap in its message."""
+    (v,) = next(validate_stream(form, io.BytesIO(b"x" * 100), max_line_bytes=10)).report.errors
+    assert v.rule == "bad_json" and "10" in v.message and set(v.messages) == set(form.languages)
+
+
+def test_records_are_strict_unless_coerce(form: qengine.Form) -> None:
+    """Entered text is a type error by default; coerce=True converts it as an interview does."""
+    entered = json.dumps({**GOOD, "household_size": "３", "q2": "②", "q1": "12,600"},
+                         ensure_ascii=False).encode("utf-8")
+    (strict,) = validate_stream(form, io.BytesIO(entered))
+    types = {q for v in strict.report.errors if v.rule == "type" for q in v.questions}
+    assert types == {"household_size", "q2", "q1"}
+    (coerced,) = validate_stream(form, io.BytesIO(entered), coerce=True)
+    assert coerced.report.ok
+    assert coerced.report.record["household_size"] == 3 and coerced.report.record["q2"] == 2

@@ -187,6 +187,34 @@ def test_validate_refuses_a_workbook_on_stdin() -> None:
     assert result.returncode == 2 and clean(result) and result.stdout == b""
 
 
+def test_validate_is_strict_and_coerce_converts_entered_text(tmp_path: Path) -> None:
+    """Entered text ('②', '是', full-width digits) is a type error unless --coerce converts it;
+    the sample's line 18 holds such text on purpose."""
+    sample = (ROOT / "examples" / "annex6-sample.jsonl").read_bytes().splitlines()
+    f = tmp_path / "entered.jsonl"
+    f.write_bytes(sample[17] + b"\n" + sample[0] + b"\n")
+    strict = run("validate", "annex6", str(f))
+    assert strict.returncode == 0 and clean(strict)
+    line18, line1, _summary = records(strict)
+    assert not line18["ok"] and line1["ok"]
+    types = [e for e in line18["errors"] if e["rule"] == "type"]
+    assert {"household_size", "q2", "q3", "q4", "q20"} <= {q for e in types for q in e["questions"]}
+    assert all(set(e["messages"]) == {"zh", "en"} and e["message"] == e["messages"]["zh"]
+               for e in types)
+    assert run("validate", "--strict", "annex6", str(f)).returncode == 1
+    coerced = run("validate", "--coerce", "--strict", "annex6", str(f))
+    assert coerced.returncode == 0 and clean(coerced)
+    assert [r.get("ok") for r in records(coerced)[:-1]] == [True, True]
+    assert records(coerced)[-1]["summary"]["with_errors"] == 0
+    assert b"2 ok, 0 with errors" in coerced.stderr
+
+
+def test_validate_help_mentions_coerce() -> None:
+    """validate --help describes --coerce."""
+    result = run("validate", "--help")
+    assert result.returncode == 0 and b"--coerce" in result.stdout
+
+
 def _first_line(proc: subprocess.Popen[bytes], timeout: float) -> bytes:
     box: list[bytes] = []
     reader = threading.Thread(target=lambda: box.append(proc.stdout.readline()),  # type: ignore[union-attr]

@@ -54,6 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("records", metavar="RECORDS", help="a JSON Lines file of records, or - for standard input")
     s.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                    help="override a form param (repeatable); VALUE is read as JSON when it can be")
+    s.add_argument("--coerce", action="store_true",
+                   help="convert entered text ('②', '是', full-width digits, '1,234.5') as an "
+                        "interview does; by default a record's types are strict")
     s.add_argument("--quiet", action="store_true", help="print only the summary")
     s.add_argument("--strict", action="store_true",
                    help="exit with status 1 when any record has an error (for CI and scripts)")
@@ -230,7 +233,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     out = sys.stdout
     with _open_records(args.records) as stream:
         check_json_lines(stream, args.records)
-        for result in validate_stream(form, stream, params or None):
+        for result in validate_stream(form, stream, params or None, coerce=args.coerce):
             summary.add(result.report)
             if not args.quiet:
                 out.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")

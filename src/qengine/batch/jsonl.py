@@ -9,6 +9,9 @@ record's error and the run goes on; nothing is dropped silently:
   :data:`MAX_LINE_BYTES` (the rest of it is skipped, up to the next line end);
 - ``not_a_record`` (from :meth:`Form.validate`): the line is JSON, but not an object.
 
+Records are data, so their types are strict (a code is a JSON integer): entered text such as ``"②"``
+is a ``type`` error unless ``coerce=True`` asks for it to be converted as an interview would.
+
 A UTF-8 byte-order mark at the start of the input is ignored. Lines end with ``\\n`` (``\\r\\n`` is
 the same); blank lines are skipped but still counted, so the numbers are those of the input file.
 """
@@ -23,8 +26,8 @@ from typing import Any, Protocol
 
 import attrs
 
-from qengine.errors import QengineError
-from qengine.runtime import Form, Violation
+from qengine.errors import MESSAGES, QengineError
+from qengine.runtime import Form, Report, Violation
 
 #: The longest line read as a record, in bytes (the line end not counted): 1 MiB. A record of the
 #: bundled forms is a few kilobytes; anything this long is a broken export, not a household.
@@ -60,62 +63,37 @@ class LineSource(Protocol):
     def readline(self, size: int = -1, /) -> bytes: ...
 
 
-class Findings(Protocol):
-    """What a batch needs of a report: :class:`qengine.Report` and :class:`UnreadLine` have it."""
-
-    @property
-    def ok(self) -> bool: ...
-    @property
-    def errors(self) -> tuple[Violation, ...]: ...
-    @property
-    def warnings(self) -> tuple[Violation, ...]: ...
-    @property
-    def violations(self) -> tuple[Violation, ...]: ...
-    def to_dict(self) -> dict[str, Any]: ...
+#: zh and en templates of the messages of unreadable lines that :data:`qengine.errors.MESSAGES`
+#: does not hold yet (``bad_json`` itself is there: "line {line} is not JSON: {why}").
+_UNREAD_MESSAGES: dict[str, dict[str, str]] = {
+    "bad_encoding": {"en": "line {line} is not UTF-8 text (byte {byte} at {at})",
+                     "zh": "第 {line} 行不是 UTF-8 文字（第 {at} 字节为 {byte}）"},
+    "bad_json.deep": {"en": "line {line} is nested too deeply to read",
+                      "zh": "第 {line} 行嵌套过深，无法读取"},
+    "bad_json.long": {"en": "line {line} is longer than {limit} bytes",
+                      "zh": "第 {line} 行超过 {limit} 字节"},
+}
 
 
-@attrs.frozen(slots=True)
-class UnreadLine:
-    """The report of a line that could not be read as a record: one error, the same interface as
-    :class:`qengine.Report` (``ok``, ``errors``, ``warnings``, ``violations``, ``to_dict``)."""
-
-    violation: Violation
-
-    @property
-    def ok(self) -> bool:
-        return False
-
-    @property
-    def violations(self) -> tuple[Violation, ...]:
-        return (self.violation,)
-
-    @property
-    def errors(self) -> tuple[Violation, ...]:
-        return (self.violation,)
-
-    @property
-    def warnings(self) -> tuple[Violation, ...]:
-        return ()
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"ok": False, "errors": [self.violation.to_dict()], "warnings": []}
-
-
-def _unread(rule: str, message: str) -> UnreadLine:
-    return UnreadLine(Violation(rule=rule, severity="error", questions=(), message=message))
+def _unread(form: Form, key: str, **args: Any) -> Report:
+    """The report of a line that cannot be read as a record: one error naming no question, its
+    message in each of the form's languages."""
+    if key in MESSAGES:
+        return Report.of([form.violation(key, (), **args)])
+    texts = _UNREAD_MESSAGES[key]
+    messages = {lang: texts.get(lang, texts["en"]).format(**args) for lang in form.languages}
+    return Report.of([Violation(key.split(".")[0], "error", (), messages[form.languages[0]],
+                                messages)])
 
 
 @attrs.frozen(slots=True)
 class RecordResult:
     """One input line's outcome: its line number and report (``read`` is false when the line could
-    not be read as JSON at all)."""
+    not be read as JSON at all: the report holds that one error, and an empty record)."""
 
     line: int
-    report: Findings
-
-    @property
-    def read(self) -> bool:
-        return not isinstance(self.report, UnreadLine)
+    report: Report
+    read: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         return {"line": self.line, **self.report.to_dict()}
@@ -131,7 +109,7 @@ class Summary:
     with_warnings: int = 0
     by_rule: Counter[str] = attrs.field(factory=Counter)
 
-    def add(self, report: Findings) -> None:
+    def add(self, report: Report) -> None:
         self.records += 1
         if report.ok:
             self.ok += 1
@@ -179,34 +157,37 @@ def read_lines(stream: LineSource, max_bytes: int = MAX_LINE_BYTES
             chunk = stream.readline(_SKIP_CHUNK)
 
 
-def _parse(number: int, raw: bytes | None, max_bytes: int) -> tuple[Any, UnreadLine | None]:
+def _parse(form: Form, number: int, raw: bytes | None, max_bytes: int
+           ) -> tuple[Any, Report | None]:
     """The JSON value of one line, or the report saying why it cannot be read."""
     if raw is None:
-        return None, _unread("bad_json", f"line {number} is longer than {max_bytes} bytes")
+        return None, _unread(form, "bad_json.long", line=number, limit=max_bytes)
     if number == 1 and raw.startswith(_BOM):
         raw = raw[len(_BOM):]
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return None, _unread("bad_encoding", f"line {number} is not UTF-8 text (byte "
-                                             f"{exc.object[exc.start]:#04x} at {exc.start + 1})")
+        return None, _unread(form, "bad_encoding", line=number,
+                             byte=f"{exc.object[exc.start]:#04x}", at=exc.start + 1)
     if not text.strip():
         return _BLANK, None
     try:
         return json.loads(text), None
     except RecursionError:
-        return None, _unread("bad_json", f"line {number} is nested too deeply to read")
+        return None, _unread(form, "bad_json.deep", line=number)
     except ValueError as exc:  # JSONDecodeError, and an integer of too many digits
-        return None, _unread("bad_json", f"line {number} is not JSON: {exc}")
+        return None, _unread(form, "bad_json", line=number, why=str(exc))
 
 
 def validate_stream(form: Form, stream: LineSource, params: Mapping[str, Any] | None = None, *,
-                    max_line_bytes: int = MAX_LINE_BYTES) -> Iterator[RecordResult]:
+                    coerce: bool = False, max_line_bytes: int = MAX_LINE_BYTES
+                    ) -> Iterator[RecordResult]:
     """Validate each non-blank line of JSON Lines read from the binary ``stream``; yields one
-    result per record line, readable or not, in input order."""
+    result per record line, readable or not, in input order. A record is data, so its types are
+    strict; ``coerce=True`` converts entered text as an interview does (``Form.validate``)."""
     for number, raw in read_lines(stream, max_line_bytes):
-        record, unread = _parse(number, raw, max_line_bytes)
+        record, unread = _parse(form, number, raw, max_line_bytes)
         if unread is not None:
-            yield RecordResult(number, unread)
+            yield RecordResult(number, unread, read=False)
         elif record is not _BLANK:
-            yield RecordResult(number, form.validate(record, params=params))
+            yield RecordResult(number, form.validate(record, params=params, coerce=coerce))
