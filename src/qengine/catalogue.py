@@ -76,6 +76,7 @@ MESSAGES: dict[str, dict[str, str]] = {
                                 "computed value is used",
                           "zh": "{question} 填为 {value}，但计算结果为 {computed}；以计算结果为准"},
     "bad_json": {"en": "line {line} is not JSON: {why}", "zh": "第 {line} 行不是 JSON：{why}"},
+    "bad_encoding": {"en": "line {line} is not UTF-8 text", "zh": "第 {line} 行不是 UTF-8 文本"},
 }
 
 #: Every code a form file or a machine file can be refused with (:class:`~qengine.FormError`
@@ -105,6 +106,8 @@ FORM_CODES: dict[str, dict[str, str]] = {
     "unexpected_choices": {"en": "only choice questions have choices", "zh": "只有选择题才有选项"},
     "unknown_choice_list": {"en": "no such choice list", "zh": "没有这个选项列表"},
     "missing_value": {"en": "a computed question has no value rule", "zh": "计算项缺少计算规则"},
+    "unexpected_none_ok": {"en": "only a multiple choice may take [] as \"none of these\"",
+                           "zh": "只有多选题才能以空列表表示“以上都没有”"},
     "unexpected_value": {"en": "only computed questions have a value rule", "zh": "只有计算项才有计算规则"},
     "value": {"en": "a value is not allowed here", "zh": "此处的值不合法"},
     "bad_bound": {"en": "a bound is malformed", "zh": "上下限格式错误"},
@@ -117,7 +120,7 @@ FORM_CODES: dict[str, dict[str, str]] = {
     "jump_backward": {"en": "a jump goes back; jumps only go forward", "zh": "跳转只能向后"},
     "jump_looks_ahead": {"en": "a jump reads a later question", "zh": "跳转条件引用了后面的问题"},
     "rule_syntax": {"en": "a rule cannot be parsed", "zh": "规则语法错误"},
-    "rule_depth": {"en": "a rule is nested too deeply", "zh": "规则嵌套过深"},
+    "rule_too_deep": {"en": "a rule is nested too deeply", "zh": "规则嵌套过深"},
     "rule_too_long": {"en": "a rule is too long", "zh": "规则过长"},
     "unknown_name": {"en": "a rule names no question or param", "zh": "规则引用了不存在的问题或参数"},
     "unknown_function": {"en": "a rule calls no such function", "zh": "规则调用了不存在的函数"},

@@ -10,15 +10,12 @@ en template of every run-time message, and :data:`FORM_CODES` names every form-d
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import attrs
 
 from qengine.catalogue import FORM_CODES, MESSAGES, describe, render
 from qengine.location import SourceLocation, caret_excerpt
-
-if TYPE_CHECKING:
-    from qengine.runtime.results import Violation
 
 __all__ = ["FORM_CODES", "MESSAGES", "AnswerError", "Diagnostics", "FormError", "ParamError",
            "Problem", "QengineError", "SnapshotError", "SubmitError", "UnknownQuestionError",
@@ -132,7 +129,7 @@ class SubmitError(QengineError):
     """Submission refused: ``code`` is ``unfinished`` (a question is still to be asked) or
     ``errors`` (an error-severity check holds; see ``violations``). Warnings never block."""
 
-    def __init__(self, code: str, message: str, violations: Sequence[Violation] = ()) -> None:
+    def __init__(self, code: str, message: str, violations: Sequence[Any] = ()) -> None:
         self.code = code
         self.violations = tuple(violations)
         lines = [message, *(f"  - {v}" for v in self.violations)]

@@ -164,6 +164,11 @@ class _Reader:
             self.fail(where, "expected [line, column]")
 
 
+def _member(value: Any, names: Any) -> bool:
+    """``value in names`` for a text value; False for anything else (unhashable included)."""
+    return isinstance(value, str) and value in names
+
+
 def _kind(value: Any) -> str:
     if value is None:
         return "null"
@@ -264,7 +269,7 @@ def _check_questions(r: _Reader, value: Any) -> list[dict[str, Any]]:
         r.boolean(q["none_ok"], f"{where}/none_ok")
         r.position(q["at"], f"{where}/at")
         qtype = q["type"]
-        if qtype not in QUESTION_TYPES:
+        if not _member(qtype, QUESTION_TYPES):
             r.fail(f"{where}/type", f"expected one of {', '.join(QUESTION_TYPES)}, got "
                    f"{_kind(qtype)}")
             continue
@@ -328,7 +333,9 @@ def _check_sections(r: _Reader, value: Any, questions: list[dict[str, Any]]) -> 
         where = f"/sections/{i}"
         if not r.obj(s, where, ("id", "titles", "closing", "questions")):
             continue
-        if r.text(s["id"], f"{where}/id") and s["id"] in seen:
+        if not r.text(s["id"], f"{where}/id"):
+            continue
+        if s["id"] in seen:
             r.fail(f"{where}/id", f"section {s['id']!r} is declared twice")
         seen.add(s["id"])
         r.texts(s["titles"], f"{where}/titles")
@@ -386,7 +393,7 @@ def _check_expr(r: _Reader, node: Any, where: str, scope: _Scope,
 
 
 def _check_node(r: _Reader, node: Any, at: str, scope: _Scope, limit: int | None) -> bool:
-    if not isinstance(node, dict) or node.get("op") not in OPS:
+    if not isinstance(node, dict) or not _member(node.get("op"), OPS):
         r.fail(at, f"expected an expression node with a known op, got "
                f"{_kind(node.get('op') if isinstance(node, dict) else node)}")
         return False
@@ -397,7 +404,7 @@ def _check_node(r: _Reader, node: Any, at: str, scope: _Scope, limit: int | None
     if not r.obj(node, at, ("op", "type", "at", *extra)):
         return False
     r.position(node["at"], f"{at}/at")
-    if node["type"] not in results:
+    if not _member(node["type"], results):
         r.fail(f"{at}/type", f"{op} gives {' or '.join(sorted(results))}, not {_kind(node['type'])}")
         return False
     if op in LEAVES:
@@ -406,7 +413,7 @@ def _check_node(r: _Reader, node: Any, at: str, scope: _Scope, limit: int | None
     if not isinstance(args, list) or len(args) < lo or (hi is not None and len(args) > hi):
         r.fail(f"{at}/args", f"{op} takes {lo}{'' if hi == lo else ' or more'} arguments")
         return False
-    if not all(isinstance(a, dict) and a.get("type") in IR_TYPES for a in args):
+    if not all(isinstance(a, dict) and _member(a.get("type"), IR_TYPES) for a in args):
         return True  # each argument reports its own problem
     types = [a["type"] for a in args]
     if arg_types is not None and not all(t in arg_types for t in types):
@@ -505,7 +512,7 @@ def _check_steps(r: _Reader, value: Any, questions: list[dict[str, Any]], index:
             r.text(j["written"], f"{jw}/written")
             r.position(j["at"], f"{jw}/at")
             target = j["target"]
-            if target != "end" and target not in index:
+            if not isinstance(target, str) or (target != "end" and target not in index):
                 r.fail(f"{jw}/target", f"names no question: {_kind(target)}")
             elif target != "end" and index[target] <= here:
                 r.fail(f"{jw}/target", f"{target} is not after {s['question']}: jumps go forward")
@@ -519,12 +526,14 @@ def _check_checks(r: _Reader, value: Any, scope: _Scope) -> None:
         if not r.obj(c, where, ("id", "severity", "kind", "rule", "text", "questions", "deps",
                                 "messages", "at")):
             continue
-        if r.text(c["id"], f"{where}/id") and c["id"] in seen:
+        if not r.text(c["id"], f"{where}/id"):
+            continue
+        if c["id"] in seen:
             r.fail(f"{where}/id", f"check {c['id']!r} is declared twice")
         seen.add(c["id"])
-        if c["severity"] not in ("error", "warning"):
+        if not _member(c["severity"], ("error", "warning")):
             r.fail(f"{where}/severity", "expected error or warning")
-        if c["kind"] not in ("when", "assert"):
+        if not _member(c["kind"], ("when", "assert")):
             r.fail(f"{where}/kind", "expected when or assert")
         r.text(c["text"], f"{where}/text")
         r.texts(c["messages"], f"{where}/messages")
