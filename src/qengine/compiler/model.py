@@ -8,7 +8,6 @@ pass over a file finds them all. Rule text is parsed here; rule *meaning* is che
 
 from __future__ import annotations
 
-import datetime as _dt
 import re
 from collections.abc import Mapping
 from types import MappingProxyType
@@ -23,6 +22,7 @@ from qengine.lang import nodes as n
 from qengine.lang.nodes import MAX_NUMBER_CHARS, number_problem
 from qengine.lang.parser import RuleSyntaxError, parse_rule
 from qengine.location import SourceLocation
+from qengine.notation import CIRCLED, is_iso_date
 
 QUESTION_TYPES = ("text", "integer", "number", "money", "year", "date", "single", "multiple",
                   "id_number", "computed")
@@ -121,8 +121,6 @@ class FormDef:
         eq=False, repr=False, default=())
 
 
-_CIRCLED = {chr(0x2460 + i): i + 1 for i in range(20)}
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ID = re.compile(r"[a-z][a-z0-9_]*")
 
 
@@ -135,8 +133,8 @@ def circled_or_int(value: Any) -> int | float | None:
         return value if number_problem(value) is None else None
     if isinstance(value, str):
         text = value.strip()
-        if text in _CIRCLED:
-            return _CIRCLED[text]
+        if text in CIRCLED:
+            return CIRCLED[text]
         if len(text) > MAX_NUMBER_CHARS:  # never convert it: int() of a long digit string is slow
             return None
         try:
@@ -145,16 +143,6 @@ def circled_or_int(value: Any) -> int | float | None:
             return None
         return number if number_problem(number) is None else None
     return None
-
-
-def is_iso_date(value: Any) -> bool:
-    if not isinstance(value, str) or not _ISO_DATE.match(value):
-        return False
-    try:
-        _dt.date.fromisoformat(value)
-    except ValueError:
-        return False
-    return True
 
 
 class _Builder:

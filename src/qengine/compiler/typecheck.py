@@ -12,10 +12,11 @@ from typing import Any
 
 import attrs
 
-from qengine.compiler.model import CHOICE_TYPES, NUMERIC_TYPES, FormDef, QuestionDef, is_iso_date
+from qengine.compiler.model import CHOICE_TYPES, NUMERIC_TYPES, FormDef, QuestionDef
 from qengine.compiler.schema import suggest
 from qengine.errors import Diagnostics
 from qengine.lang import nodes as n
+from qengine.notation import is_iso_date
 
 FUNCTIONS = ("answered", "selected", "contains", "count", "sum", "min", "max", "abs", "len")
 

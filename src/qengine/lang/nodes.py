@@ -9,6 +9,7 @@ from typing import Any
 import attrs
 
 from qengine.location import SourceLocation
+from qengine.notation import circled
 
 #: The numeric domain of forms. Every number a form writes (a YAML number: a bound, a param, a jump
 #: key, a choice code; or a number in a rule) is finite and at most 10**15 in size: far beyond any
@@ -186,7 +187,7 @@ def _render_inner(node: Node) -> tuple[str, int]:
     if isinstance(node, Str):
         return '"' + node.value + '"', 9
     if isinstance(node, Code):
-        return chr(0x245F + node.value) if 1 <= node.value <= 20 else str(node.value), 9
+        return circled(node.value), 9
     if isinstance(node, Name):
         return node.id, 9
     if isinstance(node, ListLit):

@@ -18,6 +18,7 @@ from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, Unex
 from qengine.lang import nodes as n
 from qengine.lang.nodes import MAX_NUMBER_CHARS, number_problem
 from qengine.location import SourceLocation
+from qengine.notation import fold_fullwidth
 
 MAX_NESTING = 40
 MAX_TREE_DEPTH = 200
@@ -50,9 +51,6 @@ def _lark() -> Lark:
 
 _COMP = {"=": "==", "≤": "<=", "≥": ">=", "≠": "!="}
 _ARITH = {"−": "-", "×": "*", "÷": "/"}
-# Full-width ASCII (Ｆ-ｚ, ０-９, （）, ＋ …) is folded to ASCII before parsing: same columns.
-_FULLWIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
-_FULLWIDTH[0x3000] = 0x20
 
 
 def parse_rule(text: str, base: SourceLocation) -> n.Node:
@@ -60,7 +58,7 @@ def parse_rule(text: str, base: SourceLocation) -> n.Node:
     if len(text) > MAX_RULE_LENGTH:  # refused before any work on it
         raise RuleSyntaxError(base, f"rule is too long ({len(text)} characters; at most "
                               f"{MAX_RULE_LENGTH})", "rule_too_long")
-    text = text.translate(_FULLWIDTH)
+    text = fold_fullwidth(text)  # full-width ASCII folded before parsing: same columns
     _check_nesting(text, base)
     _where.base = base
     try:

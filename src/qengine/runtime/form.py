@@ -249,8 +249,8 @@ class Form:
             problems.append(self.violation("not_a_record", (), kind=type(record).__name__))
             record = {}
         else:
-            for key in sorted((k for k in record if not isinstance(k, str) or k not in self._known),
-                              key=describe):
+            extra = record.keys() - self._known  # set arithmetic: fast on every record
+            for key in sorted(extra, key=describe) if extra else ():
                 name = key if isinstance(key, str) and len(key) <= 200 else describe(key)
                 problems.append(self.violation("unknown_question", (name,), value=key,
                                                form=self.id))

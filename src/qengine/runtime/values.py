@@ -23,7 +23,13 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from qengine.errors import AnswerError
-from qengine.notation import CIRCLED, check_id_number, normalise_text
+from qengine.notation import (
+    CIRCLED,
+    check_id_number,
+    is_iso_date,
+    looks_like_iso_date,
+    normalise_text,
+)
 from qengine.runtime.machine import MAX_MAGNITUDE
 
 if TYPE_CHECKING:
@@ -31,7 +37,6 @@ if TYPE_CHECKING:
 
 Coercer = Callable[[Any], Any]
 
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _MULTI_SPLIT = re.compile(r"[\s,，、;；]+")
 _NUMBER_TEXT = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d{1,3})?")
 #: the longest text a number is read from (digits beyond 10^15 are out of range anyway)
@@ -56,14 +61,38 @@ def make_coercers(q: Question) -> tuple[Coercer, Coercer]:
     gate = _GATES[q.type]
     qid = q.id
 
-    def strict(value: Any) -> Any:
-        if value is None:
-            return None
+    def checked(value: Any) -> Any:
+        if value is None or (type(value) is str and not value.strip()):
+            return None  # empty text counts as no answer, whatever the type
         expected = gate(value)
         if expected is not None:
             en, zh = _EXPECTED[expected]
             raise AnswerError(qid, "type.strict", value=value, expected=en, expected_zh=zh)
         return entered(value)
+
+    # Fast paths for what a record mostly holds: canonical values, accepted at once.
+    strict: Coercer = checked
+    if q.type == "single":
+        codes = frozenset(c.code for c in q.choices)
+
+        def strict(value: Any) -> Any:
+            return value if type(value) is int and value in codes else checked(value)
+    elif q.type in ("integer", "year", "money", "number"):
+        lo = -MAX_MAGNITUDE if q.min is None else q.min
+        hi = MAX_MAGNITUDE if q.max is None else q.max
+
+        def strict(value: Any) -> Any:
+            if type(value) is int and lo <= value <= hi:
+                return value
+            return entered(value) if type(value) is float else checked(value)
+    elif q.type in ("text", "date", "id_number"):  # text is all the record may hold
+        def strict(value: Any) -> Any:
+            return entered(value) if type(value) is str else checked(value)
+    elif q.type == "multiple":
+        def strict(value: Any) -> Any:
+            if type(value) is list and all(type(v) is int for v in value):
+                return entered(value)
+            return checked(value)
 
     return entered, strict
 
@@ -210,12 +239,10 @@ def _date(q: Question) -> Coercer:
         text = normalise_text(value)
         if not text:
             return None
-        if not _ISO_DATE.fullmatch(text):
+        if not looks_like_iso_date(text):
             raise AnswerError(qid, "format.date", value=value)
-        try:
-            _dt.date.fromisoformat(text)
-        except ValueError:
-            raise AnswerError(qid, "format.not_a_date", value=text) from None
+        if not is_iso_date(text):
+            raise AnswerError(qid, "format.not_a_date", value=text)
         if lo is not None and text < lo:
             raise AnswerError(qid, "range.before", value=text, limit=lo)
         if hi is not None and text > hi:
