@@ -138,7 +138,7 @@ def test_unread_lines_count_in_the_summary(form: qengine.Form) -> None:
 @pytest.mark.parametrize(("data", "rule", "en", "zh"), [
     (b"{oops", "bad_json", "line 1 is not JSON: ", "第 1 行不是 JSON："),
     (b"[" * 5000, "bad_json", "line 1 is nested too deeply to read", "第 1 行嵌套过深，无法读取"),
-    (b"\xff", "bad_encoding", "line 1 is not UTF-8 text (byte 0xff at 1)", "第 1 行不是 UTF-8 文字"),
+    (b"\xff", "bad_encoding", "line 1 is not UTF-8 text", "第 1 行不是 UTF-8 文"),
 ])
 def test_unread_lines_have_messages_in_the_forms_languages(data: bytes, rule: str, en: str,
                                                            zh: str) -> None:

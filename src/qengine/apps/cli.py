@@ -27,7 +27,8 @@ from qengine.compiler.schema import form_schema
 from qengine.errors import FormError, ParamError, QengineError
 from qengine.runtime import Form
 
-FORM_HELP = "a bundled form name (annex5, annex6, annex7) or the path of a form file"
+FORM_HELP = ("a bundled form name (annex5, annex6, annex7), the path of a form file, or of a "
+             "machine file (.json, as qengine export writes)")
 EXPORT_FORMATS = ("machine",)
 
 

@@ -64,10 +64,8 @@ class LineSource(Protocol):
 
 
 #: zh and en templates of the messages of unreadable lines that :data:`qengine.errors.MESSAGES`
-#: does not hold yet (``bad_json`` itself is there: "line {line} is not JSON: {why}").
+#: does not hold yet (``bad_json`` and ``bad_encoding`` are there; a key found there wins).
 _UNREAD_MESSAGES: dict[str, dict[str, str]] = {
-    "bad_encoding": {"en": "line {line} is not UTF-8 text (byte {byte} at {at})",
-                     "zh": "第 {line} 行不是 UTF-8 文字（第 {at} 字节为 {byte}）"},
     "bad_json.deep": {"en": "line {line} is nested too deeply to read",
                       "zh": "第 {line} 行嵌套过深，无法读取"},
     "bad_json.long": {"en": "line {line} is longer than {limit} bytes",
