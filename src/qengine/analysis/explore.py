@@ -35,21 +35,31 @@ class FormPath:
     witness: dict[str, Any] = attrs.field(eq=False)
 
 
+class RuleRefs:
+    """The question ids rules read, with computed values expanded to what they read: one index of
+    the form's computed values and ids, built once for any number of rules."""
+
+    def __init__(self, form: Form, view: RulesView | None = None) -> None:
+        view = view or rules_view(form)
+        self.values = {q.id: q.value for q in view.questions if q.value is not None}
+        self.ids = {q.id for q in view.questions}
+
+    def __call__(self, node: n.Node) -> set[str]:
+        out: set[str] = set()
+        stack = [m.id for m in n.names(node)]
+        while stack:
+            name = stack.pop()
+            if name in out or name not in self.ids:
+                continue
+            out.add(name)
+            if name in self.values:
+                stack.extend(m.id for m in n.names(self.values[name]))
+        return out
+
+
 def rule_refs(node: n.Node, form: Form, view: RulesView | None = None) -> set[str]:
     """The question ids a rule reads, with computed values expanded to what they read."""
-    out: set[str] = set()
-    view = view or rules_view(form)
-    values = {q.id: q.value for q in view.questions if q.value is not None}
-    ids = {q.id for q in view.questions}
-    stack = [m.id for m in n.names(node)]
-    while stack:
-        name = stack.pop()
-        if name in out or name not in ids:
-            continue
-        out.add(name)
-        if name in values:
-            stack.extend(m.id for m in n.names(values[name]))
-    return out
+    return RuleRefs(form, view)(node)
 
 
 def rules_of(form: Form, view: RulesView | None = None) -> list[n.Node]:
@@ -182,8 +192,9 @@ class Explorer:
         d = self.view = rules_view(form)
         constants = compared_constants(form, d)
         index = {s.id: s.index for s in steps}
+        refs = RuleRefs(form, d)
         self.guard_refs: list[set[str]] = [
-            set().union(*(rule_refs(j.when, form, d) for j in q.jumps)) if q.jumps else set()
+            set().union(*(refs(j.when) for j in q.jumps)) if q.jumps else set()
             for q in d.questions]
         # needed_after[i]: answers before i that a jump at i or later reads.
         self.needed_after: list[tuple[str, ...]] = [()] * (self.n + 1)
