@@ -332,3 +332,22 @@ def test_findings_agree_with_every_record(seed: int) -> None:
             frozenset(outcome), "check_never")
         expected.add((cdef.loc.line, code))
     assert found == expected
+
+
+def _search_work(checks: int, spread: bool) -> int:
+    """The states and leaves the analysis walks, and the answers it gives the checks' searches,
+    for a form of three integer questions and ``checks`` checks ``a > K`` (or over a, b, c)."""
+    questions = "".join(f"- {{id: {q}, label: {q}, type: integer}}\n" for q in "abc")
+    text = form_yaml(questions, extra=ZH, checks="".join(
+        f"- {{id: c{k}, severity: warning, when: \"{'abc'[k % 3] if spread else 'a'} > {k}\", "
+        "message: M}\n" for k in range(checks)))
+    stats: dict[str, int] = {}
+    assert analyse(qengine.load_text(text, "t.yaml"), text, stats=stats) == []
+    return stats["states"] + stats["leaves"] + stats["answers"]
+
+
+@pytest.mark.parametrize("spread", [False, True])
+def test_the_check_search_grows_linearly_with_the_checks(spread: bool) -> None:
+    """Each check tries one answer of each kind its own rule tells apart, not one around every
+    constant the form compares the question with: twice the checks, about twice the work."""
+    assert _search_work(400, spread) / _search_work(200, spread) < 2.5

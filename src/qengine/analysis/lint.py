@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as _dt
+import itertools
 import math
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -25,11 +26,16 @@ from typing import Any
 
 import attrs
 
-from qengine.analysis.explore import NUMERIC, Explorer, compared_constants, representatives, rule_refs
+from qengine.analysis.explore import NUMERIC, Explorer, RuleRefs, compared_constants, representatives
 from qengine.analysis.rules import RulesView, rules_view
 from qengine.compiler.loader import read_text
 from qengine.compiler.model import FormDef
-from qengine.compiler.pipeline import compile_source, resolve_source, unknown_form
+from qengine.compiler.pipeline import (
+    compile_source,
+    load_machine_text,
+    resolve_source,
+    unknown_form,
+)
 from qengine.errors import AnswerError, Diagnostics, FormError, Problem, sorted_problems
 from qengine.lang import nodes as n
 from qengine.location import SourceLocation
@@ -55,19 +61,24 @@ Leaf = Callable[[Env, frozenset[str]], bool]
 Item = tuple[int, int, Env]  # a state to walk from: position, how far a jump skips, answers
 
 
-def analyse(form: Form, text: str | None = None, definition: FormDef | None = None
-            ) -> list[Problem]:
+def analyse(form: Form, text: str | None = None, definition: FormDef | None = None, *,
+            stats: dict[str, int] | None = None) -> list[Problem]:
     """The whole-form findings of ``form`` (warnings), sorted by location.
 
     ``text`` is the form file's text, for the source line and caret under each finding;
-    ``definition`` (from the YAML) lets texts that lack a language be found too.
+    ``definition`` (from the YAML) lets texts that lack a language be found too. ``stats``, when
+    given, receives how much searching it took: ``states`` popped and ``leaves`` (records judged)
+    over every search, and ``answers`` (candidate answers given to the checks' searches).
     """
     view = rules_view(form)
     diag = Diagnostics(view.file, text)
     if definition is not None:
         _missing_languages(definition, diag)
     _unused_computed(form, view, diag)
-    _Analysis(form, view, diag).run()
+    analysis = _Analysis(form, view, diag)
+    analysis.run()
+    if stats is not None:
+        stats.update(analysis.stats)
     return sorted_problems(diag.problems)
 
 
@@ -87,6 +98,12 @@ def lint(source: str | os.PathLike[str]) -> list[Problem]:
     text = read_text(path, diag)
     if text is None:
         return diag.problems
+    if path.endswith(".json"):  # a machine file: checked as one, then analysed like any form
+        try:
+            form = load_machine_text(text, path)
+        except FormError as exc:
+            return list(exc.problems)
+        return analyse(form)
     compiled = compile_source(text, path)
     if compiled.form is None:
         return compiled.problems
@@ -175,15 +192,16 @@ def _small_range(q: Question) -> list[int] | None:
     return list(range(lo, hi + 1)) if 0 <= hi - lo < SMALL_RANGE else None
 
 
-def _inexact(rules: Iterable[n.Node], form: Form, computed: Mapping[str, n.Node]
-             ) -> tuple[set[str], dict[str, str]]:
+def _inexact(rules: Iterable[n.Node], form: Form, computed: Mapping[str, n.Node],
+             ids: frozenset[str] | None = None) -> tuple[set[str], dict[str, str]]:
     """The questions ``rules`` read in ways their representative answers may miss: those to give
     more answers, and of them those whose answers stay a sample (id → why). Choice codes and small
     ranges of whole numbers are tried in full, and constants on each side; the rest is sampled."""
     out: dict[str, str] = {}
     selected: dict[str, int] = {}
+    ids = _ids(form) if ids is None else ids
     for node, parent in _nodes(rules, computed):
-        if isinstance(node, n.Name) and node.id in _ids(form) and node.id not in computed:
+        if isinstance(node, n.Name) and node.id in ids and node.id not in computed:
             q = form.question(node.id)
             why = _why_inexact(q, node, parent, form)
             if why:
@@ -285,6 +303,94 @@ def _join(names: list[str], limit: int = 6) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
+# -- one answer of each kind a check can tell apart --------------------------------------------
+def _compared_with(rules: Iterable[n.Node], qid: str, form: Form, computed: Mapping[str, n.Node]
+                   ) -> list[Any] | None:
+    """The constants ``rules`` compare ``qid`` with, when that is all they do with it (``q > 3``,
+    ``q in (1, 2)``, ``answered(q)``); None when some rule reads it another way."""
+    out: list[Any] = []
+    for node, parent in _nodes(rules, computed):
+        if not isinstance(node, n.Name) or node.id != qid:
+            continue
+        if isinstance(parent, n.Compare):
+            other = parent.right if parent.left is node else parent.left
+            others = [other]
+        elif isinstance(parent, n.In) and parent.left is node:
+            others = list(parent.items.items)
+        elif isinstance(parent, n.Call) and parent.func == "answered":
+            continue
+        else:
+            return None
+        for other in others:
+            if not _is_constant(other, form):
+                return None
+            value = form.params[other.id] if isinstance(other, n.Name) else n.literal_value(other)
+            if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+                return None
+            out.append(value)
+    return out
+
+
+def _near(a: float, b: float) -> bool:
+    """Numbers close enough for the rules' forgiving equality (with a wide margin)."""
+    return abs(a - b) <= 1e-6 * max(1.0, abs(a), abs(b))
+
+
+class _Answers:
+    """The answers a check's search tries for one question, in order, and of them the first of
+    each kind that comparisons with given constants tell apart: ``a > 7`` sees only whether an
+    answer is blank, below, at or above 7, however many other constants a form compares ``a``
+    with. Answers a comparison could order differently than Python does (unlike types, numbers
+    nearly equal) are never merged."""
+
+    def __init__(self, values: list[Any]) -> None:
+        self.values = values
+        self.blank = [k for k, v in enumerate(values) if v is None]
+        given = [(v, k) for k, v in enumerate(values) if v is not None]
+        self.kind: type | None = None
+        if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v, _k in given):
+            self.kind = float
+        elif all(isinstance(v, str) for v, _k in given):
+            self.kind = str
+        if self.kind is not None:
+            given.sort(key=lambda vk: vk[0])
+        self.keys = [v for v, _k in given]
+        if self.kind is float and any(_near(a, b) for a, b in itertools.pairwise(self.keys)):
+            self.kind = None
+        # first[j][i]: the earliest position among keys i .. i + 2**j - 1 (a sparse table)
+        self.first = [[k for _v, k in given]]
+        width = 1
+        while 2 * width <= len(given):
+            row = self.first[-1]
+            self.first.append([min(row[i], row[i + width]) for i in range(len(row) - width)])
+            width *= 2
+
+    def _earliest(self, lo: int, hi: int) -> int:
+        j = (hi - lo).bit_length() - 1
+        return min(self.first[j][lo], self.first[j][hi - (1 << j)])
+
+    def told_apart(self, constants: list[Any] | None) -> list[Any]:
+        """The first answer of each kind comparisons with ``constants`` tell apart (blank, below,
+        equal to or between them), in the order they are tried; every answer when they cannot be
+        told apart that way (``constants`` None)."""
+        if constants is None or self.kind is None:
+            return self.values
+        numeric = self.kind is float
+        if not all(isinstance(c, str) != numeric for c in constants):
+            return self.values
+        keys = self.keys
+        bounds = [0]
+        for c in sorted(set(constants)):
+            lo, hi = bisect.bisect_left(keys, c), bisect.bisect_right(keys, c)
+            if numeric and any(_near(keys[k], c) for k in (lo - 1, hi) if 0 <= k < len(keys)):
+                return self.values
+            bounds += [lo, hi]
+        bounds.append(len(keys))
+        chosen = set(self.blank[:1])
+        chosen.update(self._earliest(lo, hi) for lo, hi in itertools.pairwise(bounds) if lo < hi)
+        return [self.values[k] for k in sorted(chosen)]
+
+
 # -- the search --------------------------------------------------------------------------------
 class _Walker:
     """A depth-first search over a form's states (a position, how far a jump skips, the answers
@@ -301,6 +407,9 @@ class _Walker:
         self.marks = sorted(set(marks))
         self.frontier: dict[int, dict[Any, Item]] = {m: {} for m in self.marks}
         self.spans: set[tuple[int, int]] = set()
+        #: states taken from the stack and leaves judged, over every search of this walker
+        self.states = 0
+        self.leaves = 0
 
     def search(self, starts: Iterable[Item], named: Mapping[str, list[Any]], last: int,
                budget: int, on_leaf: Leaf, *, on_stop: Callable[[int, Env], None] | None = None,
@@ -314,6 +423,7 @@ class _Walker:
         stack = [(i, skip_to, env, frozenset[str]()) for i, skip_to, env in starts]
         while stack:
             i0, skip_to, env, reached = stack.pop()
+            self.states += 1
             i = start = max(i0, skip_to)
             while i <= last:
                 step = steps[i]
@@ -331,6 +441,7 @@ class _Walker:
                 self.spans.add((start, min(i, last) + 1))
                 self._mark(i0, min(i, last), key, (i0, skip_to, env))
             if i > last:
+                self.leaves += 1
                 if on_leaf(env, reached):
                     return True, work
                 continue
@@ -396,12 +507,20 @@ class _Analysis:
         self.d = view
         self.diag = diag
         self.computed = {q.id: q.value for q in self.d.questions if q.value is not None}
+        self.ids = _ids(form)
+        self.by_id = {q.id: q for q in form.questions}
+        self.refs = RuleRefs(form, view)
+        #: per question: the answers checks try for it (unless their rule widens them), and what
+        #: jumps compare it with (None: they read it another way)
+        self.answers: dict[str, _Answers] = {}
+        self.jump_constants: dict[str, list[Any] | None] = {}
+        self.stats = {"states": 0, "leaves": 0, "answers": 0}
         self.ex = Explorer(form)
         self.constants = compared_constants(form, view)
         self.n = len(form.steps)
         #: findings left undecided, by kind: (where, what, why: question → reason; None: budget)
         self.undecided: dict[str, list[tuple[SourceLocation, str, dict[str, str] | None]]] = {}
-        guards = [_inexact((j.when for j in q.jumps), form, self.computed)
+        guards = [_inexact((j.when for j in q.jumps), form, self.computed, self.ids)
                   for q in self.d.questions]
         #: per question: the questions its jumps read whose answers stay a sample, and why
         self.guard_inexact = [approx for _wide, approx in guards]
@@ -437,6 +556,8 @@ class _Analysis:
                 continue
             starts = walker.frontier[plan.first].values()
             budget -= self._check(plan, starts, complete, min(budget, CHECK_BUDGET))
+        self.stats["states"] += walker.states
+        self.stats["leaves"] += walker.leaves
         self._report_undecided()
 
     def _undecided(self, kind: str, loc: SourceLocation, what: str,
@@ -523,22 +644,48 @@ class _Analysis:
     # -- checks --------------------------------------------------------------------------------
     def _plan(self, check: Check, expr: n.Node, loc: SourceLocation) -> _CheckPlan:
         """The answers to try for each question ``check`` reads, and where the search runs."""
-        wide, inexact = _inexact([expr], self.form, self.computed)
-        numbers = _numbers_in([expr], self.form, self.computed)
+        wide, inexact = _inexact([expr], self.form, self.computed, self.ids)
         named: dict[str, list[Any]] = {}
-        for qid in rule_refs(expr, self.form, self.d):
-            q = self.form.question(qid)
+        for qid in self.refs(expr):
+            q = self.by_id[qid]
             if q.computed:
                 continue
-            constants = self.constants.get(qid, set())
-            base = self.ex.values.get(qid) or representatives(self.form, q, constants)[0]
-            named[qid] = _canonical(self.form, q,
-                                    _widen(self.form, q, base, constants, numbers, qid in wide))
-        by_id = {q.id: q for q in self.form.questions}
-        watch = frozenset(d for d in check.deps if by_id[d].computed)
-        positions = [by_id[qid].index for qid in (*named, *watch)]
+            if qid in wide:
+                numbers = _numbers_in([expr], self.form, self.computed)
+                named[qid] = _canonical(self.form, q, _widen(
+                    self.form, q, self._base(q), self.constants.get(qid, set()), numbers, True))
+                continue
+            # Only the constants this check and the jumps compare the answer with tell answers
+            # apart here: of the answers tried for the whole form, one of each kind is enough.
+            constants = _compared_with([expr], qid, self.form, self.computed)
+            if constants is not None and qid in self.ex.branching:
+                jumps = self._jump_constants(qid)
+                constants = None if jumps is None else constants + jumps
+            named[qid] = self._answers(q).told_apart(constants)
+        for values in named.values():
+            self.stats["answers"] += len(values)
+        watch = frozenset(d for d in check.deps if self.by_id[d].computed)
+        positions = [self.by_id[qid].index for qid in (*named, *watch)]
         return _CheckPlan(check, loc, named, {q: w for q, w in inexact.items() if q in named},
                           watch, min(positions, default=0), max(positions, default=-1))
+
+    def _base(self, q: Question) -> list[Any]:
+        return self.ex.values.get(q.id) or representatives(
+            self.form, q, self.constants.get(q.id, set()))[0]
+
+    def _answers(self, q: Question) -> _Answers:
+        """The answers every check whose rule does not widen them tries for ``q`` (built once)."""
+        if q.id not in self.answers:
+            constants = self.constants.get(q.id, set())
+            self.answers[q.id] = _Answers(_canonical(self.form, q, _widen(
+                self.form, q, self._base(q), constants, set(), False)))
+        return self.answers[q.id]
+
+    def _jump_constants(self, qid: str) -> list[Any] | None:
+        if qid not in self.jump_constants:
+            rules = [j.when for q in self.d.questions for j in q.jumps]
+            self.jump_constants[qid] = _compared_with(rules, qid, self.form, self.computed)
+        return self.jump_constants[qid]
 
     def _check(self, plan: _CheckPlan, starts: Iterable[Item], walked: bool, budget: int) -> int:
         """Search for records on which a check fires and does not; report; the work it took."""
@@ -562,8 +709,11 @@ class _Analysis:
             found["fires" if check.fires(env) else "passes"] = True
             return found["fires"] and found["passes"]
 
-        complete, work = _Walker(self.ex).search(starts, plan.named, plan.last, budget, on_leaf,
-                                                 watch=plan.watch)
+        walker = _Walker(self.ex)
+        complete, work = walker.search(starts, plan.named, plan.last, budget, on_leaf,
+                                       watch=plan.watch)
+        self.stats["states"] += walker.states
+        self.stats["leaves"] += walker.leaves
         complete &= walked
         if found["fires"] and found["passes"]:
             return work
