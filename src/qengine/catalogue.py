@@ -76,7 +76,12 @@ MESSAGES: dict[str, dict[str, str]] = {
                                 "computed value is used",
                           "zh": "{question} 填为 {value}，但计算结果为 {computed}；以计算结果为准"},
     "bad_json": {"en": "line {line} is not JSON: {why}", "zh": "第 {line} 行不是 JSON：{why}"},
-    "bad_encoding": {"en": "line {line} is not UTF-8 text", "zh": "第 {line} 行不是 UTF-8 文本"},
+    "bad_json.deep": {"en": "line {line} is nested too deeply to read",
+                      "zh": "第 {line} 行嵌套过深，无法读取"},
+    "bad_json.long": {"en": "line {line} is longer than {limit} bytes",
+                      "zh": "第 {line} 行超过 {limit} 字节"},
+    "bad_encoding": {"en": "line {line} is not UTF-8 text (byte {byte} at {at})",
+                     "zh": "第 {line} 行不是 UTF-8 文本（第 {at} 字节为 {byte}）"},
 }
 
 #: Every code a form file or a machine file can be refused with (:class:`~qengine.FormError`

@@ -270,11 +270,13 @@ class Form:
         return Report(problems, result)
 
     def violation(self, rule: str, questions: tuple[str, ...], **args: Any) -> Violation:
-        """A built-in violation ``rule`` with its message in each of the form's languages."""
+        """A built-in violation with the message ``rule`` of ``qengine.errors.MESSAGES`` (a code,
+        or ``code.variant``) in each of the form's languages; its rule is the code."""
         if "value" in args:
             args["value"] = describe(args["value"])
         messages = {lang: render(rule, lang, args) for lang in self.languages}
-        return Violation(rule, "error" if rule != "computed_mismatch" else "warning", questions,
+        code = rule.split(".")[0]  # a message key names its variant after the dot
+        return Violation(code, "error" if code != "computed_mismatch" else "warning", questions,
                          messages[self.languages[0]], messages)
 
     def _compare_computed(self, record: Mapping[str, Any], env: Env,
@@ -351,7 +353,8 @@ class Form:
         for name, value in overrides.items():
             if name not in values:
                 known = ", ".join(self.params) or "none"
-                raise ParamError(describe(name), f"form {self.id} has no such param (params: "
+                shown = name if isinstance(name, str) and len(name) <= 100 else describe(name)
+                raise ParamError(shown, f"form {self.id} has no such param (params: "
                                  f"{known})", "unknown_param")
             kind = self.param_info[name]["type"]
             if kind == "num" and not is_number(value):
