@@ -441,7 +441,7 @@ def _answer(q: Any, rng: random.Random) -> Any:
     if t == "date":
         return f"2020-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
     if t == "id_number":
-        from qengine.runtime.values import id_check_digit  # a helper, not the public surface
+        from qengine.notation import id_check_digit  # a helper, not the public surface
 
         first = f"430122{rng.randint(1950, 2005)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}"
         first += f"{rng.randint(0, 999):03d}"
