@@ -3,6 +3,7 @@ form's state machine. Plain frozen values, JSON-ready through ``to_dict``."""
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -55,15 +56,25 @@ class Report(Findings):
 
     __slots__ = ("_walk", "violations")
 
-    def __init__(self, violations: list[Violation], walk: Walk | None) -> None:
+    def __init__(self, violations: list[Violation], walk: Walk | Callable[[], Walk] | None) -> None:
+        """``walk`` is the walk of the record, or a function that makes it when ``path`` or
+        ``record`` is first asked for (validation itself never needs them)."""
         self.violations: tuple[Violation, ...] = tuple(violations)
         self._walk = walk
 
     @classmethod
-    def of(cls, violations: list[Violation]) -> Report:
-        """A report of ``violations`` alone, for input that is not a record at all (a line of a
-        batch that is not JSON): nothing was asked, the record is empty."""
-        return cls(violations, None)
+    def of(cls, violations: list[Violation], *, path: list[str] | None = None,
+           record: dict[str, Any] | None = None) -> Report:
+        """A report of ``violations`` alone, with the ``path`` and canonical ``record`` already
+        known (a worker process sends them back), or none: for input that is not a record at all
+        (a line of a batch that is not JSON) nothing was asked and the record is empty."""
+        return cls(violations, _Known(path or [], record or {}))
+
+    def _walked(self) -> Any:
+        walk = self._walk
+        if walk is not None and not hasattr(walk, "path"):
+            walk = self._walk = walk()  # type: ignore[operator]
+        return walk
 
     @property
     def ok(self) -> bool:
@@ -72,13 +83,15 @@ class Report(Findings):
     @property
     def path(self) -> list[str]:
         """The ids asked for this record, in order."""
-        return [] if self._walk is None else list(self._walk.path)
+        walk = self._walked()
+        return [] if walk is None else list(walk.path)
 
     @property
     def record(self) -> dict[str, Any]:
         """The canonical record: valid answers on the path (blank ones as None, ``[]`` for a
         multiple choice), in form order, then the computed values."""
-        return {} if self._walk is None else self._walk.record()
+        walk = self._walked()
+        return {} if walk is None else walk.record()
 
     def to_dict(self) -> dict[str, Any]:
         return {"ok": self.ok, "errors": [v.to_dict() for v in self.errors],
@@ -86,6 +99,19 @@ class Report(Findings):
 
     def __repr__(self) -> str:
         return f"<Report ok={self.ok} errors={len(self.errors)} warnings={len(self.warnings)}>"
+
+
+class _Known:
+    """The path and canonical record of a report, already known."""
+
+    __slots__ = ("_record", "path")
+
+    def __init__(self, path: list[str], record: dict[str, Any]) -> None:
+        self.path = list(path)
+        self._record = record
+
+    def record(self) -> dict[str, Any]:
+        return copy.deepcopy(self._record)
 
 
 @attrs.frozen(slots=True)
