@@ -8,20 +8,25 @@ A bad argument is one line on standard error, never a traceback.
 from __future__ import annotations
 
 import argparse
+import csv
 import io
 import json
 import math
 import os
 import sys
-from collections.abc import Iterator, Sequence
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, TextIO
 
 import qengine  # the facade, for __version__ only: importing qengine.apps.cli has loaded it
 from qengine.analysis.lint import lint
 from qengine.apps.terminal import run_interview
-from qengine.batch.jsonl import LineSource, Summary, check_json_lines, validate_stream
+from qengine.batch.inputs import KINDS, Input, inspect_input, read_inputs
+from qengine.batch.jsonl import MAX_LINE_BYTES, Summary
+from qengine.batch.pool import CSV_HEADER, Rendered, Spec, run_chunks
 from qengine.compiler.pipeline import list_forms, load
 from qengine.compiler.schema import form_schema
 from qengine.errors import FormError, ParamError, QengineError
@@ -50,17 +55,39 @@ def build_parser() -> argparse.ArgumentParser:
                    help="text: one located problem per line (the default); json: one list, for tools")
     s.set_defaults(run=cmd_lint)
 
-    s = sub.add_parser("validate", help="validate records (JSON Lines) against a form")
+    s = sub.add_parser("validate", help="validate records (JSON Lines, CSV, Excel) against a form")
     s.add_argument("form", metavar="FORM", help=FORM_HELP)
-    s.add_argument("records", metavar="RECORDS", help="a JSON Lines file of records, or - for standard input")
+    s.add_argument("files", nargs="+", metavar="FILE",
+                   help="files of records: JSON Lines (.jsonl, .jsonl.gz; - for standard input), "
+                        "CSV (.csv) or Excel (.xlsx); read one after the other")
     s.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                    help="override a form param (repeatable); VALUE is read as JSON when it can be")
     s.add_argument("--coerce", action="store_true",
                    help="convert entered text ('②', '是', full-width digits, '1,234.5') as an "
-                        "interview does; by default a record's types are strict")
+                        "interview does; by default a record's types are strict (CSV and Excel "
+                        "cells are entered text: always converted)")
     s.add_argument("--quiet", action="store_true", help="print only the summary")
     s.add_argument("--strict", action="store_true",
                    help="exit with status 1 when any record has an error (for CI and scripts)")
+    s.add_argument("--format", choices=("jsonl", "csv"), default="jsonl",
+                   help="jsonl: one JSON line per record, then the summary (the default); csv: one "
+                        "row per violation (file, line, rule, severity, questions, message)")
+    s.add_argument("--output", metavar="FILE", default=None,
+                   help="also write each record's canonical record (report.record), one JSON line "
+                        "per record, in input order, to FILE")
+    s.add_argument("--jobs", type=_jobs, default=None, metavar="N",
+                   help="worker processes (default: one per core); 1 validates in this process")
+    s.add_argument("--input-format", choices=("auto", *KINDS), default="auto",
+                   help="the format of the files: auto (by extension, the default), jsonl, csv "
+                        "or xlsx")
+    s.add_argument("--sheet", metavar="NAME", default=None,
+                   help="the worksheet of an Excel workbook to read (default: the first)")
+    s.add_argument("--no-progress", action="store_true",
+                   help="no progress bar (shown on standard error only when it is a terminal)")
+    s.add_argument("--dask", metavar="ADDRESS", default=None,
+                   help="validate on a dask cluster: the scheduler's address (tcp://host:8786), "
+                        "or 'local' for a local one; JSON Lines files or URLs only (needs the "
+                        "dask extra)")
     s.set_defaults(run=cmd_validate)
 
     s = sub.add_parser("interview", help="run an interview in the terminal")
@@ -185,66 +212,163 @@ def _params(pairs: list[str]) -> dict[str, Any]:
     return out
 
 
-class _Input:
-    """A binary input whose read errors are usage errors naming the file."""
-
-    def __init__(self, stream: BinaryIO, name: str) -> None:
-        self._stream = stream
-        self._name = name
-
-    def _fail(self, exc: OSError) -> UsageError:
-        return UsageError(f"cannot read {self._name}: {exc.strerror or exc}")
-
-    def readline(self, size: int = -1) -> bytes:
-        try:
-            return self._stream.readline(size)
-        except OSError as exc:
-            raise self._fail(exc) from None
-
-    def peek(self, size: int = 0) -> bytes:
-        try:
-            return self._stream.peek(size)  # type: ignore[attr-defined, no-any-return]
-        except OSError as exc:
-            raise self._fail(exc) from None
-
-
-@contextmanager
-def _open_records(name: str) -> Iterator[LineSource]:
-    """The records file ``name`` (``-`` for standard input), opened for binary reading."""
-    if name == "-":
-        if sys.stdin is None:
-            raise UsageError("no standard input to read records from")
-        yield _Input(sys.stdin.buffer, "standard input")
-        return
+def _jobs(text: str) -> int:
     try:
-        stream = open(name, "rb")  # noqa: SIM115 - closed below
-    except OSError as exc:
-        raise UsageError(f"cannot read {name}: {exc.strerror or exc}") from None
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of processes >= 1, got {text!r}")
+    return value
+
+
+def _same_file(a: str, b: str) -> bool:
     try:
-        yield _Input(stream, name)
-    finally:
-        stream.close()
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
     form = load(args.form)
     params = _params(args.param)
     form.resolve_params(params)  # a bad override fails before any record is read
+    kind = None if args.input_format == "auto" else args.input_format
+    if args.files.count("-") > 1:
+        raise UsageError("standard input (-) can be read only once")
+    inputs = [inspect_input(name, kind=kind, sheet=args.sheet) for name in args.files]
+    if args.output is not None and any(i.name != "-" and _same_file(i.name, args.output)
+                                       for i in inputs):
+        raise UsageError(f"{args.output}: the output would overwrite an input")
+    if args.dask is not None:
+        return _validate_on_dask(args, form, params, inputs)
+    jobs = args.jobs or os.cpu_count() or 1
+    spec = Spec(form, params or None, args.coerce, MAX_LINE_BYTES,
+                "none" if args.quiet else args.format, canonical=args.output is not None,
+                name_files=len(inputs) > 1)
     summary = Summary()
-    out = sys.stdout
-    with _open_records(args.records) as stream:
-        check_json_lines(stream, args.records)
-        for result in validate_stream(form, stream, params or None, coerce=args.coerce):
-            summary.add(result.report)
-            if not args.quiet:
-                out.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
-                if not result.read:
+    canonical = _open_output(args.output)
+    try:
+        show = not args.no_progress and _is_terminal(sys.stderr)
+        total = sum(i.size or 0 for i in inputs) if all(i.size for i in inputs) else None
+        with _progress(show, total) as progress:
+            out = sys.stdout  # after the progress bar has (perhaps) redirected it
+            if args.format == "csv" and not args.quiet:
+                csv.writer(out, lineterminator="\n").writerow(CSV_HEADER)
+            for chunk, result in run_chunks(spec, read_inputs(inputs), jobs):
+                assert isinstance(result, Rendered)
+                summary.merge(result.summary)
+                if result.text:
+                    out.write(result.text)
+                if canonical is not None:
+                    canonical.write(result.canonical)
+                if chunk.urgent:
                     out.flush()  # an overlong line's rest is skipped next: show its report now
-    out.write(json.dumps({"summary": {"form": form.id, "version": form.version,
-                                      **summary.to_dict()}}, ensure_ascii=False) + "\n")
-    _note(_summary_text(form, summary))
+                progress(summary.records, chunk.position)
+    finally:
+        if canonical is not None:
+            _close_output(canonical, args.output)
+    _print_summary(args, form, summary)
     # Records with errors are the report's findings, not a failure of the run; --strict makes
     # them one, for pipelines that must stop on a bad batch.
+    return 1 if args.strict and summary.with_errors else 0
+
+
+def _print_summary(args: argparse.Namespace, form: Form, summary: Summary) -> None:
+    if args.format == "jsonl":
+        sys.stdout.write(json.dumps({"summary": {"form": form.id, "version": form.version,
+                                                 **summary.to_dict()}}, ensure_ascii=False) + "\n")
+    _note(_summary_text(form, summary))
+
+
+def _open_output(name: str | None) -> TextIO | None:
+    if name is None:
+        return None
+    try:
+        return open(name, "w", encoding="utf-8", errors="backslashreplace")
+    except OSError as exc:
+        raise UsageError(f"cannot write {name}: {exc.strerror or exc}") from None
+
+
+def _close_output(stream: TextIO, name: str) -> None:
+    try:
+        stream.close()
+    except OSError as exc:
+        raise UsageError(f"cannot write {name}: {exc.strerror or exc}") from None
+
+
+def _is_terminal(stream: Any) -> bool:
+    try:
+        return bool(stream is not None and stream.isatty())
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+@contextmanager
+def _progress(show: bool, total: int | None) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on standard error (records, records/s, and, when the size of the input is
+    known, the share done and the time left); a no-op when ``show`` is false."""
+    if not show:
+        yield lambda records, position: None
+        return
+    from rich.console import Console  # the one home of rich; loaded only for a terminal
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        TaskProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    columns: list[Any] = [TextColumn("{task.fields[records]:>12,} records"),
+                          TextColumn("{task.fields[rate]:>16}")]
+    columns += ([BarColumn(), TaskProgressColumn(), TimeRemainingColumn()] if total else
+                [TimeElapsedColumn()])
+    bar = Progress(*columns, console=Console(file=sys.stderr), transient=True,
+                   redirect_stdout=_is_terminal(sys.stdout), redirect_stderr=False)
+    start = time.monotonic()
+    with bar:
+        task = bar.add_task("validate", total=total or None, records=0, rate="")
+
+        def update(records: int, position: int) -> None:
+            elapsed = time.monotonic() - start
+            rate = f"{records / elapsed:,.0f} records/s" if elapsed > 0 else ""
+            bar.update(task, completed=position, records=records, rate=rate)
+
+        yield update
+
+
+def _validate_on_dask(args: argparse.Namespace, form: Form, params: dict[str, Any],
+                      inputs: list[Input]) -> int:
+    """``--dask ADDRESS``: the JSON Lines inputs validated on a dask cluster (qengine.batch.dask);
+    the records with violations are printed, file by file, then the summary."""
+    if any(i.kind != "jsonl" or i.name == "-" for i in inputs):
+        raise UsageError("--dask reads JSON Lines files (.jsonl, .jsonl.gz) or URLs, not "
+                         "standard input, CSV or Excel")
+    try:
+        from qengine.batch.dask import connect, validate_bag
+    except ImportError as exc:
+        raise UsageError(f"--dask needs the dask extra (pip install 'qengine[dask]'): {exc}"
+                         ) from None
+    with connect(args.dask, args.jobs) as client:
+        result = validate_bag(form, [i.name for i in inputs], params=params or None,
+                              coerce=args.coerce, client=client)
+    summary = Summary(result.summary["records"], result.summary["ok"],
+                      result.summary["with_errors"], result.summary["with_warnings"],
+                      Counter(result.summary["violations_by_rule"]))
+    if not args.quiet:
+        out = sys.stdout
+        if args.format == "csv":
+            rows = csv.writer(out, lineterminator="\n")
+            rows.writerow(CSV_HEADER)
+            for file, line, v in result.violations:
+                rows.writerow((file, line, v["rule"], v["severity"], ";".join(v["questions"]),
+                               v["message"]))
+        else:
+            for record in result.records():
+                out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    _print_summary(args, form, summary)
     return 1 if args.strict and summary.with_errors else 0
 
 

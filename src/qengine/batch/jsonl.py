@@ -14,17 +14,29 @@ is a ``type`` error unless ``coerce=True`` asks for it to be converted as an int
 
 A UTF-8 byte-order mark at the start of the input is ignored. Lines end with ``\\n`` (``\\r\\n`` is
 the same); blank lines are skipped but still counted, so the numbers are those of the input file.
+
+Lines are parsed with orjson where it gives exactly what :func:`json.loads` gives, and with
+:func:`json.loads` itself otherwise (integers beyond 64 bits, which orjson would turn into floats;
+``NaN`` and ``Infinity``; lone surrogates; deep nesting; anything orjson refuses), so the values,
+and the messages of lines that are not JSON, are those of :mod:`json` whichever reads the line.
+
+:func:`validate_stream` is also :func:`qengine.batch.validate_stream`: a binary stream of JSON Lines
+gives :class:`RecordResult` objects, any other iterable of records :class:`~qengine.Report`
+objects, in input order; ``jobs=N`` validates in ``N`` worker processes (:mod:`qengine.batch.pool`).
 """
 
 from __future__ import annotations
 
+import io
 import json
+import os
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import PurePath
 from typing import Any, Protocol
 
 import attrs
+import orjson
 
 from qengine.errors import MESSAGES, QengineError
 from qengine.runtime import Form, Report, Violation
@@ -36,7 +48,14 @@ MAX_LINE_BYTES = 1 << 20
 #: How much of an overlong line is read at a time while skipping it.
 _SKIP_CHUNK = 1 << 16
 _BOM = b"\xef\xbb\xbf"
-_BLANK = object()  # what a blank line parses to
+#: What a blank line parses to.
+BLANK: Any = object()
+
+#: orjson reads an integer beyond 64 bits as a float, and nests deeper than json.loads can: a line
+#: with a run of 19 digits, or with many brackets, is read by json.loads alone.
+_DIGITS = bytes(48 if 48 <= i <= 57 else i for i in range(256))  # every digit to "0"
+_LONG_RUN = b"0" * 19
+_MAX_FAST_BRACKETS = 200
 
 #: Inputs that are plainly not JSON Lines, by extension and by their first bytes.
 _OTHER_FORMATS = {".csv": "a CSV file", ".xlsx": "an Excel workbook", ".xls": "an Excel workbook"}
@@ -87,11 +106,38 @@ def _unread(form: Form, key: str, **args: Any) -> Report:
 @attrs.frozen(slots=True)
 class RecordResult:
     """One input line's outcome: its line number and report (``read`` is false when the line could
-    not be read as JSON at all: the report holds that one error, and an empty record)."""
+    not be read as JSON at all: the report holds that one error, and an empty record).
+
+    It is a report too: ``ok``, ``violations``, ``errors``, ``warnings``, ``path`` and ``record``
+    are those of ``report``."""
 
     line: int
     report: Report
     read: bool = True
+
+    @property
+    def ok(self) -> bool:
+        return self.report.ok
+
+    @property
+    def violations(self) -> tuple[Violation, ...]:
+        return self.report.violations
+
+    @property
+    def errors(self) -> tuple[Violation, ...]:
+        return self.report.errors
+
+    @property
+    def warnings(self) -> tuple[Violation, ...]:
+        return self.report.warnings
+
+    @property
+    def path(self) -> list[str]:
+        return self.report.path
+
+    @property
+    def record(self) -> dict[str, Any]:
+        return self.report.record
 
     def to_dict(self) -> dict[str, Any]:
         return {"line": self.line, **self.report.to_dict()}
@@ -116,6 +162,14 @@ class Summary:
         if report.warnings:
             self.with_warnings += 1
         self.by_rule.update(v.rule for v in report.violations)
+
+    def merge(self, other: Summary) -> None:
+        """Add the counts of ``other`` (another part of the same batch) to these."""
+        self.records += other.records
+        self.ok += other.ok
+        self.with_errors += other.with_errors
+        self.with_warnings += other.with_warnings
+        self.by_rule.update(other.by_rule)
 
     def to_dict(self) -> dict[str, Any]:
         return {"records": self.records, "ok": self.ok, "with_errors": self.with_errors,
@@ -155,20 +209,27 @@ def read_lines(stream: LineSource, max_bytes: int = MAX_LINE_BYTES
             chunk = stream.readline(_SKIP_CHUNK)
 
 
-def _parse(form: Form, number: int, raw: bytes | None, max_bytes: int
-           ) -> tuple[Any, Report | None]:
-    """The JSON value of one line, or the report saying why it cannot be read."""
+def parse_line(form: Form, number: int, raw: bytes | None, max_bytes: int = MAX_LINE_BYTES
+               ) -> tuple[Any, Report | None]:
+    """The JSON value of line ``number`` (its bytes, or None for an overlong line), or the report
+    saying why it cannot be read; :data:`BLANK` for a blank line."""
     if raw is None:
         return None, _unread(form, "bad_json.long", line=number, limit=max_bytes)
     if number == 1 and raw.startswith(_BOM):
         raw = raw[len(_BOM):]
+    if (raw.count(b"[") + raw.count(b"{") < _MAX_FAST_BRACKETS
+            and _LONG_RUN not in raw.translate(_DIGITS)):
+        try:
+            return orjson.loads(raw), None
+        except orjson.JSONDecodeError:
+            pass  # json.loads says why (or reads what orjson refuses: NaN, lone surrogates)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         return None, _unread(form, "bad_encoding", line=number,
                              byte=f"{exc.object[exc.start]:#04x}", at=exc.start + 1)
     if not text.strip():
-        return _BLANK, None
+        return BLANK, None
     try:
         return json.loads(text), None
     except RecursionError:
@@ -177,15 +238,79 @@ def _parse(form: Form, number: int, raw: bytes | None, max_bytes: int
         return None, _unread(form, "bad_json", line=number, why=str(exc))
 
 
-def validate_stream(form: Form, stream: LineSource, params: Mapping[str, Any] | None = None, *,
-                    coerce: bool = False, max_line_bytes: int = MAX_LINE_BYTES
-                    ) -> Iterator[RecordResult]:
-    """Validate each non-blank line of JSON Lines read from the binary ``stream``; yields one
-    result per record line, readable or not, in input order. A record is data, so its types are
-    strict; ``coerce=True`` converts entered text as an interview does (``Form.validate``)."""
+def unreadable(form: Form, key: str, **args: Any) -> Report:
+    """The report of input that cannot be read as a record (``bad_json``, ``bad_encoding`` …, or a
+    ``code.variant`` key of :data:`qengine.errors.MESSAGES`): one error naming no question."""
+    return _unread(form, key, **args)
+
+
+def validate_stream(form: Form, records: LineSource | Iterable[Any],
+                    params: Mapping[str, Any] | None = None, *, coerce: bool = False,
+                    jobs: int | None = 1, max_line_bytes: int = MAX_LINE_BYTES
+                    ) -> Iterator[Any]:
+    """Validate many records against ``form``, yielding one result per record in input order.
+
+    ``records`` is either a binary stream of JSON Lines (``open(path, "rb")``,
+    ``sys.stdin.buffer``; a text stream is read through its ``buffer``), which gives a
+    :class:`RecordResult` for each non-blank line, readable or not; or any other iterable of
+    records (dicts; anything else is reported ``not_a_record`` by :meth:`Form.validate`), which
+    gives a :class:`~qengine.Report` for each. A record is data, so its types are strict;
+    ``coerce=True`` converts entered text as an interview does.
+
+    ``jobs`` is the number of processes: 1 (the default) validates here, ``N > 1`` in a pool of
+    ``N`` worker processes, which get the form's machine once and chunks of lines (or records),
+    a bounded number at a time (memory stays flat); ``None`` is one per core. The results are the
+    same either way, in the same order.
+    """
+    if jobs is None:
+        jobs = os.cpu_count() or 1
+    if not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1:
+        raise ValueError(f"jobs must be a whole number >= 1 (or None for one per core), not {jobs!r}")
+    if isinstance(records, Mapping):
+        raise TypeError("records is one record; pass an iterable of records (or a stream of "
+                        "JSON Lines)")
+    if params is not None:
+        form.resolve_params(params)  # a bad override fails at once, before any record is read
+    stream = _line_source(records)
+    if jobs > 1:
+        from qengine.batch.pool import validate_pooled  # the pool only when it is asked for
+
+        return validate_pooled(form, stream if stream is not None else records, params,
+                               coerce=coerce, jobs=jobs, max_line_bytes=max_line_bytes,
+                               lines=stream is not None)
+    if stream is not None:
+        return _validate_lines(form, stream, params, coerce, max_line_bytes)
+    return (form.validate(r, params, coerce=coerce) for r in records)  # type: ignore[union-attr]
+
+
+def _line_source(records: Any) -> LineSource | None:
+    """``records`` as a binary line source, or None when it is an iterable of records."""
+    if isinstance(records, (str, bytes, bytearray)):
+        raise TypeError("records is text; pass a binary stream of JSON Lines "
+                        "(io.BytesIO(data)) or an iterable of records")
+    if not callable(getattr(records, "readline", None)):
+        return None
+    if isinstance(records, io.TextIOBase):
+        buffer = getattr(records, "buffer", None)
+        return buffer if buffer is not None else _Encoded(records)
+    return records  # type: ignore[no-any-return]
+
+
+class _Encoded:
+    """A text stream without a buffer (io.StringIO) read as UTF-8 bytes."""
+
+    def __init__(self, stream: io.TextIOBase) -> None:
+        self._stream = stream
+
+    def readline(self, size: int = -1, /) -> bytes:
+        return self._stream.readline(size).encode("utf-8", "surrogatepass")
+
+
+def _validate_lines(form: Form, stream: LineSource, params: Mapping[str, Any] | None,
+                    coerce: bool, max_line_bytes: int) -> Iterator[RecordResult]:
     for number, raw in read_lines(stream, max_line_bytes):
-        record, unread = _parse(form, number, raw, max_line_bytes)
+        record, unread = parse_line(form, number, raw, max_line_bytes)
         if unread is not None:
             yield RecordResult(number, unread, read=False)
-        elif record is not _BLANK:
+        elif record is not BLANK:
             yield RecordResult(number, form.validate(record, params=params, coerce=coerce))

@@ -1,0 +1,370 @@
+"""Validation in worker processes: the machine shipped once, chunks of raw lines sent, in order.
+
+A pool of ``jobs`` processes (:class:`concurrent.futures.ProcessPoolExecutor`, started by the
+``forkserver`` method where there is one, else ``spawn``) gets a :class:`Spec` once, in its
+initializer: the form (which pickles as its machine JSON, never the YAML), the params, and what to
+send back. The main process then reads the input and sends chunks (:class:`Lines` of raw bytes,
+:class:`Rows` of spreadsheet cells, or :class:`Records`), at most ``2 * jobs`` of them in flight at
+a time, so memory stays flat whatever the input's size; the workers parse, validate and send back
+compact results, which come out in input order.
+
+What a worker sends back depends on :attr:`Spec.output`: the parts of each report (its
+violations, path and canonical record, rebuilt here with :meth:`Report.of`), or, for the command,
+the text to print and the counts of the summary (so that the main process only reads and writes).
+``--jobs 1`` runs the very same chunk code in the main process, without a pool.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as _dt
+import io
+import itertools
+import json
+import multiprocessing
+import signal
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+import attrs
+
+from qengine.batch.jsonl import (
+    BLANK,
+    MAX_LINE_BYTES,
+    LineSource,
+    RecordResult,
+    Summary,
+    parse_line,
+    unreadable,
+)
+from qengine.errors import QengineError
+from qengine.runtime import Form, Report, Violation
+
+#: A chunk of lines holds at most this many lines, or this many bytes (a line more, at most).
+CHUNK_LINES = 1000
+CHUNK_BYTES = 1 << 20
+#: Chunks in flight per worker: enough to keep every worker busy, few enough to keep memory flat.
+IN_FLIGHT_PER_JOB = 2
+
+OUTPUTS = ("reports", "jsonl", "csv", "none")
+CSV_HEADER = ("file", "line", "rule", "severity", "questions", "message")
+
+
+class WorkerError(QengineError):
+    """A worker process died (killed, out of memory) before it sent its results back."""
+
+    code = "worker_died"
+
+
+@attrs.frozen
+class Spec:
+    """What each worker is set up with, once: the form, how to validate, what to send back.
+
+    ``output`` is ``"reports"`` (the parts of each report), ``"jsonl"`` (one JSON line per
+    record, as ``qengine validate`` prints it), ``"csv"`` (one row per violation) or ``"none"``
+    (the summary counts only); ``canonical`` adds each record's canonical record as a JSON line.
+    """
+
+    form: Form
+    params: Mapping[str, Any] | None = None
+    coerce: bool = False
+    max_line_bytes: int = MAX_LINE_BYTES
+    output: str = "reports"
+    canonical: bool = False
+    name_files: bool = False  # each JSON line names its file ("file") first
+
+
+@attrs.frozen
+class Lines:
+    """Raw lines of JSON Lines, numbered from ``first`` (None for a line over the cap)."""
+
+    source: str | None
+    first: int
+    lines: list[bytes | None]
+    position: int = 0  # bytes of the input read when the chunk was made (for a progress bar)
+    urgent: bool = False  # an overlong line: report it before reading on (its rest is skipped)
+
+
+@attrs.frozen
+class Undecodable:
+    """A row of a CSV file that is not UTF-8: the first bad byte (``0xff``) and where (1-based)."""
+
+    byte: str
+    at: int
+
+
+@attrs.frozen
+class Rows:
+    """Rows of a CSV file or a worksheet under ``header`` (question ids, or ``column N`` for a
+    column without one): ``(line, cells)``, or ``(line, Undecodable(...))`` for a row of a CSV
+    file that is not UTF-8. Cells are entered text (a worksheet's are typed values), read with
+    ``coerce=True``; an empty cell is an absent answer."""
+
+    source: str | None
+    header: tuple[str, ...]
+    rows: list[tuple[int, Any]]
+    sheet: bool = False
+    position: int = 0
+    urgent: bool = False
+
+
+@attrs.frozen
+class Records:
+    """Records from an iterable (any values), numbered from ``first``."""
+
+    source: str | None
+    first: int
+    records: list[Any]
+    position: int = 0
+    urgent: bool = False
+
+
+Chunk = Lines | Rows | Records
+
+
+@attrs.frozen
+class Rendered:
+    """What a chunk gave, for the command: ``text`` to print, ``canonical`` JSON lines (or "")."""
+
+    text: str
+    canonical: str
+    summary: Summary
+    records: int
+
+
+#: The parts of a report a worker sends back: line, read, violations, path, record.
+Parts = tuple[int, bool, tuple[Violation, ...], list[str], dict[str, Any]]
+
+
+class Worker:
+    """Validates chunks under one :class:`Spec` (in a worker process, or in the main one)."""
+
+    def __init__(self, spec: Spec) -> None:
+        self.spec = spec
+        form = spec.form
+        self._as_text = frozenset(q.id for q in form.questions if q.type in ("text", "id_number"))
+
+    # -- validating -----------------------------------------------------------------------------
+    def results(self, chunk: Chunk) -> Iterator[tuple[int, Report, bool]]:
+        """``(line, report, read)`` for each record of ``chunk``, in order."""
+        spec, form = self.spec, self.spec.form
+        params = spec.params
+        if isinstance(chunk, Lines):
+            coerce, limit = spec.coerce, spec.max_line_bytes
+            for number, raw in enumerate(chunk.lines, start=chunk.first):
+                record, unread = parse_line(form, number, raw, limit)
+                if unread is not None:
+                    yield number, unread, False
+                elif record is not BLANK:
+                    yield number, form.validate(record, params, coerce=coerce), True
+        elif isinstance(chunk, Rows):
+            header, width = chunk.header, len(chunk.header)
+            for number, cells in chunk.rows:
+                if isinstance(cells, Undecodable):
+                    yield number, unreadable(form, "bad_encoding", line=number, byte=cells.byte,
+                                             at=cells.at), False
+                    continue
+                record: dict[str, Any] = {}
+                for i, cell in enumerate(cells):
+                    if cell is None or cell == "":
+                        continue
+                    key = header[i] if i < width else f"column {i + 1}"
+                    record[key] = self._cell(key, cell) if chunk.sheet else cell
+                yield number, form.validate(record, params, coerce=True), True
+        else:
+            coerce = spec.coerce
+            for number, record in enumerate(chunk.records, start=chunk.first):
+                yield number, form.validate(record, params, coerce=coerce), True
+
+    def _cell(self, key: str, value: Any) -> Any:
+        """A worksheet cell as what was entered: a number in a text question is its digits, a
+        date its ISO text (a date question converts a date itself)."""
+        if key in self._as_text and not isinstance(value, str):
+            if isinstance(value, float) and value.is_integer():
+                return str(int(value))
+            if isinstance(value, _dt.datetime) and value.time() == _dt.time():
+                return value.date().isoformat()
+            if isinstance(value, (_dt.date, _dt.time)):
+                return value.isoformat()
+            return str(value)
+        return value
+
+    # -- what goes back -------------------------------------------------------------------------
+    def run(self, chunk: Chunk) -> list[Parts] | Rendered:
+        """The result of one chunk, as :attr:`Spec.output` asks."""
+        spec = self.spec
+        if spec.output == "reports":
+            return [(n, read, r.violations, r.path, r.record) for n, r, read in self.results(chunk)]
+        summary = Summary()
+        out = io.StringIO()
+        canon: list[str] = []
+        write = out.write
+        if spec.output == "csv":
+            rows = csv.writer(out, lineterminator="\n")
+            name = chunk.source if chunk.source is not None else "-"
+        else:
+            prefix = ('{"line": ' if chunk.source is None or not spec.name_files else
+                      '{"file": ' + json.dumps(chunk.source, ensure_ascii=False) + ', "line": ')
+        for number, report, _read in self.results(chunk):
+            summary.add(report)
+            if spec.output == "jsonl":
+                if report.violations:
+                    body = json.dumps(report.to_dict(), ensure_ascii=False)
+                    write(f"{prefix}{number}, {body[1:]}\n")
+                else:
+                    write(f'{prefix}{number}, "ok": true, "errors": [], "warnings": []}}\n')
+            elif spec.output == "csv":
+                for v in report.violations:
+                    rows.writerow((name, number, v.rule, v.severity, ";".join(v.questions),
+                                   v.message))
+            if spec.canonical:
+                canon.append(json.dumps(report.record, ensure_ascii=False))
+        return Rendered(out.getvalue(), "".join(c + "\n" for c in canon), summary,
+                        summary.records)
+
+
+# -- the pool ---------------------------------------------------------------------------------------
+_WORKER: Worker | None = None
+
+
+def _init(spec: Spec) -> None:
+    """A worker's initializer: the spec (and its form, from the machine JSON) once."""
+    global _WORKER
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
+    _WORKER = Worker(spec)
+
+
+def _run(chunk: Chunk) -> list[Parts] | Rendered:
+    assert _WORKER is not None, "the worker was not initialised"
+    return _WORKER.run(chunk)
+
+
+def _context() -> Any:
+    methods = multiprocessing.get_all_start_methods()
+    if "forkserver" in methods:
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["qengine.batch.pool"])  # each worker starts with it imported
+        return ctx
+    return multiprocessing.get_context("spawn")
+
+
+def run_chunks(spec: Spec, chunks: Iterable[Chunk], jobs: int
+               ) -> Iterator[tuple[Chunk, list[Parts] | Rendered]]:
+    """``(chunk, its result)`` for each chunk, in order: in the main process when ``jobs`` is 1
+    or the input is one chunk, else in a pool of ``jobs`` workers with at most ``2 * jobs`` chunks
+    in flight. An urgent chunk (an overlong line, whose rest is skipped next) is answered at once,
+    here, after those before it."""
+    local: Worker | None = None
+    it = iter(chunks)
+    if jobs <= 1:
+        local = Worker(spec)
+        for chunk in it:
+            yield chunk, local.run(chunk)
+        return
+    head: list[Chunk] = []
+    for chunk in it:  # a pool only for more than one chunk: a small input is done here
+        if chunk.urgent:
+            local = local or Worker(spec)
+            for c in [*head, chunk]:
+                yield c, local.run(c)
+            head = []
+            continue
+        head.append(chunk)
+        if len(head) == 2:
+            break
+    if len(head) < 2:
+        local = local or Worker(spec)
+        for c in head:
+            yield c, local.run(c)
+        return
+    limit = IN_FLIGHT_PER_JOB * jobs
+    pending: deque[tuple[Chunk, Future[Any]]] = deque()
+    executor = ProcessPoolExecutor(jobs, mp_context=_context(), initializer=_init,
+                                   initargs=(spec,))
+    try:
+        for chunk in itertools.chain(head, it):
+            if chunk.urgent:
+                while pending:
+                    yield _done(*pending.popleft())
+                local = local or Worker(spec)
+                yield chunk, local.run(chunk)
+                continue
+            pending.append((chunk, executor.submit(_run, chunk)))
+            while len(pending) >= limit:
+                yield _done(*pending.popleft())
+        while pending:
+            yield _done(*pending.popleft())
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _done(chunk: Chunk, future: Future[Any]) -> tuple[Chunk, Any]:
+    try:
+        return chunk, future.result()
+    except BrokenProcessPool as exc:
+        raise WorkerError(f"a worker process died before finishing its records ({exc})") from None
+
+
+# -- the API's pooled paths -------------------------------------------------------------------------
+def line_chunks(stream: LineSource, source: str | None = None, max_line_bytes: int = MAX_LINE_BYTES,
+                position: Callable[[], int] | None = None, lines: int = CHUNK_LINES,
+                size: int = CHUNK_BYTES) -> Iterator[Lines]:
+    """The lines of ``stream`` in chunks of at most ``lines`` lines or ``size`` bytes; a line over
+    ``max_line_bytes`` is a chunk of its own, urgent, and its rest is skipped after it is yielded
+    (so its report is out before the skipping, which may never end: /dev/zero)."""
+    readline = stream.readline
+    cap = max_line_bytes + 2  # room for the longest line and its "\r\n"
+    first, number, total = 1, 0, 0
+    batch: list[bytes | None] = []
+    where = position or (lambda: 0)
+    while True:
+        chunk = readline(cap)
+        if not chunk:
+            break
+        number += 1
+        ended = chunk.endswith(b"\n")
+        body = chunk[:-2] if chunk.endswith(b"\r\n") else chunk[:-1] if ended else chunk
+        if len(body) <= max_line_bytes:
+            batch.append(body)
+            total += len(body)
+            if len(batch) >= lines or total >= size:
+                yield Lines(source, first, batch, where())
+                first, batch, total = number + 1, [], 0
+            continue
+        if batch:
+            yield Lines(source, first, batch, where())
+        yield Lines(source, number, [None], where(), urgent=True)
+        first, batch, total = number + 1, [], 0
+        while chunk and not chunk.endswith(b"\n"):
+            chunk = readline(1 << 16)
+    if batch:
+        yield Lines(source, first, batch, where())
+
+
+def record_chunks(records: Iterable[Any], size: int = 500) -> Iterator[Records]:
+    batch: list[Any] = []
+    first = 1
+    for record in records:
+        batch.append(record)
+        if len(batch) >= size:
+            yield Records(None, first, batch)
+            first, batch = first + len(batch), []
+    if batch:
+        yield Records(None, first, batch)
+
+
+def validate_pooled(form: Form, records: Any, params: Mapping[str, Any] | None, *,
+                    coerce: bool, jobs: int, max_line_bytes: int, lines: bool) -> Iterator[Any]:
+    """:func:`qengine.batch.validate_stream` with ``jobs > 1``: RecordResult objects for a stream
+    of lines, Report objects for an iterable of records, rebuilt from the workers' parts."""
+    spec = Spec(form, params, coerce, max_line_bytes, "reports")
+    chunks: Iterable[Chunk] = (line_chunks(records, None, max_line_bytes) if lines
+                               else record_chunks(records))
+    for _chunk, parts in run_chunks(spec, chunks, jobs):
+        assert isinstance(parts, list)
+        for number, read, violations, path, record in parts:
+            report = Report.of(list(violations), path=path, record=record)
+            yield RecordResult(number, report, read) if lines else report
