@@ -24,7 +24,7 @@ from typing import Any, TextIO
 import qengine  # the facade, for __version__ only: importing qengine.apps.cli has loaded it
 from qengine.analysis.lint import lint
 from qengine.apps.terminal import run_interview
-from qengine.batch.inputs import KINDS, Input, inspect_input, read_inputs
+from qengine.batch.inputs import KINDS, inspect_input, kind_of, read_inputs
 from qengine.batch.jsonl import MAX_LINE_BYTES, Summary
 from qengine.batch.pool import CSV_HEADER, Rendered, Spec, run_chunks
 from qengine.compiler.pipeline import list_forms, load
@@ -236,12 +236,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
     kind = None if args.input_format == "auto" else args.input_format
     if args.files.count("-") > 1:
         raise UsageError("standard input (-) can be read only once")
+    if args.dask is not None:
+        return _validate_on_dask(args, form, params)
     inputs = [inspect_input(name, kind=kind, sheet=args.sheet) for name in args.files]
     if args.output is not None and any(i.name != "-" and _same_file(i.name, args.output)
                                        for i in inputs):
         raise UsageError(f"{args.output}: the output would overwrite an input")
-    if args.dask is not None:
-        return _validate_on_dask(args, form, params, inputs)
     jobs = args.jobs or os.cpu_count() or 1
     spec = Spec(form, params or None, args.coerce, MAX_LINE_BYTES,
                 "none" if args.quiet else args.format, canonical=args.output is not None,
@@ -339,20 +339,24 @@ def _progress(show: bool, total: int | None) -> Iterator[Callable[[int, int], No
         yield update
 
 
-def _validate_on_dask(args: argparse.Namespace, form: Form, params: dict[str, Any],
-                      inputs: list[Input]) -> int:
-    """``--dask ADDRESS``: the JSON Lines inputs validated on a dask cluster (qengine.batch.dask);
-    the records with violations are printed, file by file, then the summary."""
-    if any(i.kind != "jsonl" or i.name == "-" for i in inputs):
-        raise UsageError("--dask reads JSON Lines files (.jsonl, .jsonl.gz) or URLs, not "
-                         "standard input, CSV or Excel")
+def _validate_on_dask(args: argparse.Namespace, form: Form, params: dict[str, Any]) -> int:
+    """``--dask ADDRESS``: JSON Lines files or URLs validated on a dask cluster
+    (qengine.batch.dask); the records with violations are printed, in input order, then the
+    summary. The files are read by the workers, so they are not looked at here."""
+    for name in args.files:
+        kind, _gz, _suffix = kind_of(name)
+        if name == "-" or kind != "jsonl" or args.input_format not in ("auto", "jsonl"):
+            raise UsageError(f"{name}: --dask reads JSON Lines files or URLs (.jsonl, .jsonl.gz), "
+                             "not standard input, CSV or Excel")
+    if args.output is not None:
+        raise UsageError("--output (canonical records) is not written with --dask")
     try:
         from qengine.batch.dask import connect, validate_bag
     except ImportError as exc:
         raise UsageError(f"--dask needs the dask extra (pip install 'qengine[dask]'): {exc}"
                          ) from None
     with connect(args.dask, args.jobs) as client:
-        result = validate_bag(form, [i.name for i in inputs], params=params or None,
+        result = validate_bag(form, list(args.files), params=params or None,
                               coerce=args.coerce, client=client)
     summary = Summary(result.summary["records"], result.summary["ok"],
                       result.summary["with_errors"], result.summary["with_warnings"],

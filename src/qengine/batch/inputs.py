@@ -208,7 +208,10 @@ def read_input(inp: Input, *, max_line_bytes: int = MAX_LINE_BYTES, offset: int 
             return offset + (tell() if tell is not None else 0)
 
         if inp.kind == "jsonl":
-            yield from line_chunks(reader, name, max_line_bytes, position)
+            def failed(line: int, exc: Exception) -> InputError:
+                return InputError(f"{inp.shown}: line {line}: cannot read: {_why(exc)}")
+
+            yield from line_chunks(stream, name, max_line_bytes, position, failed=failed)
         else:
             yield from _csv_chunks(reader, inp, name, max_line_bytes, position)
     finally:

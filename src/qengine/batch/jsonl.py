@@ -209,13 +209,14 @@ def read_lines(stream: LineSource, max_bytes: int = MAX_LINE_BYTES
             chunk = stream.readline(_SKIP_CHUNK)
 
 
-def parse_line(form: Form, number: int, raw: bytes | None, max_bytes: int = MAX_LINE_BYTES
-               ) -> tuple[Any, Report | None]:
-    """The JSON value of line ``number`` (its bytes, or None for an overlong line), or the report
-    saying why it cannot be read; :data:`BLANK` for a blank line."""
+def read_value(number: int, raw: bytes | None, max_bytes: int = MAX_LINE_BYTES,
+               bom: bool | None = None) -> tuple[Any, tuple[str, dict[str, Any]] | None]:
+    """The JSON value of line ``number`` (its bytes, or None for an overlong line) and None, or
+    None and why it cannot be read (a message key and its arguments, but the line); :data:`BLANK`
+    for a blank line. A byte-order mark is skipped on line 1 (or where ``bom`` says)."""
     if raw is None:
-        return None, _unread(form, "bad_json.long", line=number, limit=max_bytes)
-    if number == 1 and raw.startswith(_BOM):
+        return None, ("bad_json.long", {"limit": max_bytes})
+    if (number == 1 if bom is None else bom) and raw.startswith(_BOM):
         raw = raw[len(_BOM):]
     if (raw.count(b"[") + raw.count(b"{") < _MAX_FAST_BRACKETS
             and _LONG_RUN not in raw.translate(_DIGITS)):
@@ -226,16 +227,25 @@ def parse_line(form: Form, number: int, raw: bytes | None, max_bytes: int = MAX_
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return None, _unread(form, "bad_encoding", line=number,
-                             byte=f"{exc.object[exc.start]:#04x}", at=exc.start + 1)
+        return None, ("bad_encoding", {"byte": f"{exc.object[exc.start]:#04x}", "at": exc.start + 1})
     if not text.strip():
         return BLANK, None
     try:
         return json.loads(text), None
     except RecursionError:
-        return None, _unread(form, "bad_json.deep", line=number)
+        return None, ("bad_json.deep", {})
     except ValueError as exc:  # JSONDecodeError, and an integer of too many digits
-        return None, _unread(form, "bad_json", line=number, why=str(exc))
+        return None, ("bad_json", {"why": str(exc)})
+
+
+def parse_line(form: Form, number: int, raw: bytes | None, max_bytes: int = MAX_LINE_BYTES
+               ) -> tuple[Any, Report | None]:
+    """The JSON value of line ``number`` (its bytes, or None for an overlong line), or the report
+    saying why it cannot be read; :data:`BLANK` for a blank line."""
+    value, problem = read_value(number, raw, max_bytes)
+    if problem is None:
+        return value, None
+    return None, _unread(form, problem[0], line=number, **problem[1])
 
 
 def unreadable(form: Form, key: str, **args: Any) -> Report:

@@ -21,8 +21,12 @@ import datetime as _dt
 import io
 import itertools
 import json
+import math
 import multiprocessing
 import signal
+import sys
+import threading
+import zlib
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -34,7 +38,6 @@ import attrs
 from qengine.batch.jsonl import (
     BLANK,
     MAX_LINE_BYTES,
-    LineSource,
     RecordResult,
     Summary,
     parse_line,
@@ -79,13 +82,16 @@ class Spec:
 
 @attrs.frozen
 class Lines:
-    """Raw lines of JSON Lines, numbered from ``first`` (None for a line over the cap)."""
+    """Raw JSON Lines, as read: whole lines numbered from ``first``, each ending in a line end
+    unless ``ended`` is false (the input's last line, without one); ``data`` is None for one line
+    longer than the cap, whose rest is skipped (``urgent``: report it before reading on)."""
 
     source: str | None
     first: int
-    lines: list[bytes | None]
+    data: bytes | None
+    ended: bool = True
     position: int = 0  # bytes of the input read when the chunk was made (for a progress bar)
-    urgent: bool = False  # an overlong line: report it before reading on (its rest is skipped)
+    urgent: bool = False
 
 
 @attrs.frozen
@@ -146,6 +152,7 @@ class Worker:
         self.spec = spec
         form = spec.form
         self._as_text = frozenset(q.id for q in form.questions if q.type in ("text", "id_number"))
+        self._computed = frozenset(q.id for q in form.questions if q.computed)
 
     # -- validating -----------------------------------------------------------------------------
     def results(self, chunk: Chunk) -> Iterator[tuple[int, Report, bool]]:
@@ -154,7 +161,7 @@ class Worker:
         params = spec.params
         if isinstance(chunk, Lines):
             coerce, limit = spec.coerce, spec.max_line_bytes
-            for number, raw in enumerate(chunk.lines, start=chunk.first):
+            for number, raw in _numbered(chunk, limit):
                 record, unread = parse_line(form, number, raw, limit)
                 if unread is not None:
                     yield number, unread, False
@@ -172,7 +179,11 @@ class Worker:
                     if cell is None or cell == "":
                         continue
                     key = header[i] if i < width else f"column {i + 1}"
-                    record[key] = self._cell(key, cell) if chunk.sheet else cell
+                    if chunk.sheet:
+                        cell = self._cell(key, cell)
+                    if key in self._computed and isinstance(cell, str):
+                        cell = _number(cell)  # a computed value is compared, not converted
+                    record[key] = cell
                 yield number, form.validate(record, params, coerce=True), True
         else:
             coerce = spec.coerce
@@ -226,6 +237,36 @@ class Worker:
                         summary.records)
 
 
+def _number(text: str) -> Any:
+    """The number that ``text`` (a cell of a computed question) spells, or the text."""
+    plain = text.strip().replace(",", "")
+    try:
+        return int(plain)
+    except ValueError:
+        pass
+    try:
+        value = float(plain)
+    except ValueError:
+        return text
+    return value if math.isfinite(value) else text
+
+
+def _numbered(chunk: Lines, limit: int) -> Iterator[tuple[int, bytes | None]]:
+    """``(line number, bytes without the line end)`` of each line of ``chunk``; None for a line
+    longer than ``limit`` bytes (as :func:`qengine.batch.jsonl.read_lines` gives them)."""
+    if chunk.data is None:
+        yield chunk.first, None
+        return
+    lines = chunk.data.split(b"\n")
+    if chunk.ended:
+        lines.pop()  # what follows the last line end
+    last = len(lines) - 1
+    for i, raw in enumerate(lines):
+        if raw.endswith(b"\r") and (chunk.ended or i < last):
+            raw = raw[:-1]
+        yield chunk.first + i, raw if len(raw) <= limit else None
+
+
 # -- the pool ---------------------------------------------------------------------------------------
 _WORKER: Worker | None = None
 
@@ -243,7 +284,12 @@ def _run(chunk: Chunk) -> list[Parts] | Rendered:
 
 
 def _context() -> Any:
+    """How workers start: forked on Linux while this process has one thread (quickest, and the
+    main module is not imported again), else by a fork server or spawned (a thread, such as a
+    progress bar's, may hold a lock at the moment of a fork)."""
     methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and sys.platform.startswith("linux") and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
     if "forkserver" in methods:
         ctx = multiprocessing.get_context("forkserver")
         ctx.set_forkserver_preload(["qengine.batch.pool"])  # each worker starts with it imported
@@ -309,39 +355,60 @@ def _done(chunk: Chunk, future: Future[Any]) -> tuple[Chunk, Any]:
 
 
 # -- the API's pooled paths -------------------------------------------------------------------------
-def line_chunks(stream: LineSource, source: str | None = None, max_line_bytes: int = MAX_LINE_BYTES,
-                position: Callable[[], int] | None = None, lines: int = CHUNK_LINES,
-                size: int = CHUNK_BYTES) -> Iterator[Lines]:
-    """The lines of ``stream`` in chunks of at most ``lines`` lines or ``size`` bytes; a line over
-    ``max_line_bytes`` is a chunk of its own, urgent, and its rest is skipped after it is yielded
-    (so its report is out before the skipping, which may never end: /dev/zero)."""
-    readline = stream.readline
-    cap = max_line_bytes + 2  # room for the longest line and its "\r\n"
-    first, number, total = 1, 0, 0
-    batch: list[bytes | None] = []
+def line_chunks(stream: Any, source: str | None = None, max_line_bytes: int = MAX_LINE_BYTES,
+                position: Callable[[], int] | None = None, size: int = CHUNK_BYTES,
+                failed: Callable[[int, Exception], Exception] | None = None) -> Iterator[Lines]:
+    """The lines of the binary ``stream`` in chunks of whole lines, read ``size`` bytes at a time.
+
+    A line longer than ``max_line_bytes`` is a chunk of its own when it outgrows a read, urgent,
+    and its rest is skipped after the chunk is yielded (so its report is out before the skipping,
+    which may never end: /dev/zero); a shorter long line is found by the worker. ``failed`` turns
+    a read error at a line into the exception to raise (by default it is raised as it is)."""
+    read = getattr(stream, "read1", None) or stream.readline  # whatever is there, up to size
+    cap = max_line_bytes + 2  # the longest line and its "\r\n"
     where = position or (lambda: 0)
+    number = 1  # of the next line
+    carry = b""
+
+    def more() -> bytes:
+        try:
+            return read(size)  # type: ignore[no-any-return]
+        except (OSError, EOFError, ValueError, zlib.error) as exc:
+            if failed is None:
+                raise
+            raise failed(number, exc) from None
+
     while True:
-        chunk = readline(cap)
-        if not chunk:
+        block = more()
+        if not block:
             break
-        number += 1
-        ended = chunk.endswith(b"\n")
-        body = chunk[:-2] if chunk.endswith(b"\r\n") else chunk[:-1] if ended else chunk
-        if len(body) <= max_line_bytes:
-            batch.append(body)
-            total += len(body)
-            if len(batch) >= lines or total >= size:
-                yield Lines(source, first, batch, where())
-                first, batch, total = number + 1, [], 0
-            continue
-        if batch:
-            yield Lines(source, first, batch, where())
-        yield Lines(source, number, [None], where(), urgent=True)
-        first, batch, total = number + 1, [], 0
-        while chunk and not chunk.endswith(b"\n"):
-            chunk = readline(1 << 16)
-    if batch:
-        yield Lines(source, first, batch, where())
+        data = carry + block if carry else block
+        cut = data.rfind(b"\n")
+        if cut >= 0:
+            whole, carry = data[:cut + 1], data[cut + 1:]
+            yield Lines(source, number, whole, True, where())
+            number += whole.count(b"\n")
+        else:
+            carry = data
+        if len(carry) > cap:  # no line end in sight: report the line, then skip to its end
+            yield Lines(source, number, None, True, where(), urgent=True)
+            number += 1
+            carry = b""
+            while True:
+                block = more()
+                end = block.find(b"\n")
+                if not block or end >= 0:
+                    carry = block[end + 1:] if block else b""
+                    break
+    while carry:  # what is left after the last read: whole lines, then perhaps an unended one
+        cut = carry.rfind(b"\n")
+        if cut >= 0:
+            yield Lines(source, number, carry[:cut + 1], True, where())
+            number += carry.count(b"\n", 0, cut + 1)
+            carry = carry[cut + 1:]
+        else:
+            yield Lines(source, number, carry, False, where())
+            carry = b""
 
 
 def record_chunks(records: Iterable[Any], size: int = 500) -> Iterator[Records]:

@@ -1,0 +1,273 @@
+"""Validation on a dask cluster (the ``dask`` extra: ``pip install 'qengine[dask]'``).
+
+:func:`validate_bag` validates JSON Lines on the workers of a dask cluster and brings back only the
+summary and the violations, never the records. The machine (``form.to_json()``) goes to each
+worker once (``client.scatter(..., broadcast=True)``, or one delayed object without a distributed
+client), and each worker builds the form from it once; every line is read as
+:mod:`qengine.batch.jsonl` reads it (a bad line is a ``bad_json`` or ``bad_encoding`` record, and
+the run goes on).
+
+The data is either paths or URLs (anything :func:`dask.bytes.read_bytes` reads: local paths, globs,
+``s3://bucket/*.jsonl`` with s3fs, ``.gz`` files), read as bytes in blocks of ``blocksize`` (None:
+one partition per file; a compressed file is always one), or a :class:`dask.bag.Bag` of text lines
+(``dask.bag.read_text(...)``; with ``include_path=True`` its elements are ``(line, path)``).
+Line numbers are those of the files (counted across the blocks of a file); for a bag without paths,
+a source is ``partition N`` and a line counts within that partition.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import attrs
+import dask
+import dask.bag
+from dask.bytes import read_bytes
+
+from qengine.batch.jsonl import BLANK, MAX_LINE_BYTES, Summary, read_value, unreadable
+from qengine.errors import QengineError
+from qengine.runtime import Form
+
+__all__ = ["BagResult", "DaskError", "connect", "validate_bag"]
+
+#: The default block of a file read on a worker: one partition per file.
+DEFAULT_BLOCKSIZE: int | str | None = None
+
+
+class DaskError(QengineError):
+    """The cluster cannot be reached, or the data cannot be read on it."""
+
+    code = "dask"
+
+
+@attrs.frozen
+class BagResult:
+    """What :func:`validate_bag` brings back.
+
+    ``summary`` has the fields of :meth:`qengine.batch.Summary.to_dict` (records, ok, with_errors,
+    with_warnings, violations_by_rule); ``violations`` is a list of ``(source, line, violation)``
+    in input order, ``source`` a path or URL (or ``partition N``), ``violation`` the dict of
+    :meth:`qengine.Violation.to_dict`; ``partitions`` is how many partitions were validated.
+    """
+
+    summary: dict[str, Any]
+    violations: list[tuple[str, int, dict[str, Any]]]
+    partitions: int = 0
+
+    def records(self) -> Iterator[dict[str, Any]]:
+        """One dict per record with violations, as ``qengine validate`` prints it:
+        ``{"file", "line", "ok", "errors", "warnings"}``, in input order."""
+        current: dict[str, Any] | None = None
+        for source, line, v in self.violations:
+            if current is None or (current["file"], current["line"]) != (source, line):
+                if current is not None:
+                    yield current
+                current = {"file": source, "line": line, "ok": True, "errors": [], "warnings": []}
+            if v["severity"] == "error":
+                current["ok"] = False
+                current["errors"].append(v)
+            else:
+                current["warnings"].append(v)
+        if current is not None:
+            yield current
+
+
+# -- on the workers ---------------------------------------------------------------------------------
+_FORMS: dict[str, Form] = {}
+
+
+def _form(machine: Mapping[str, Any], token: str) -> Form:
+    """The form of ``machine``, built once per worker process."""
+    form = _FORMS.get(token)
+    if form is None:
+        form = _FORMS[token] = Form.from_json(dict(machine))
+    return form
+
+
+#: A part's outcome: source, lines, summary, violations (local line, dict), unread (line, key, args).
+_Part = tuple[str | None, int, dict[str, Any], list[tuple[int, dict[str, Any]]],
+              list[tuple[int, str, dict[str, Any]]]]
+
+
+def _validate_lines(lines: Sequence[bytes], machine: Mapping[str, Any], token: str,
+                    params: Mapping[str, Any] | None, coerce: bool, max_line_bytes: int,
+                    bom: bool, source: str | None) -> _Part:
+    form = _form(machine, token)
+    summary = Summary()
+    found: list[tuple[int, dict[str, Any]]] = []
+    unread: list[tuple[int, str, dict[str, Any]]] = []
+    for number, raw in enumerate(lines, start=1):
+        value, problem = read_value(number, raw if len(raw) <= max_line_bytes else None,
+                                    max_line_bytes, bom=bom and number == 1)
+        if problem is not None:
+            unread.append((number, *problem))
+            summary.records += 1
+            summary.with_errors += 1
+            summary.by_rule[problem[0].split(".")[0]] += 1
+            continue
+        if value is BLANK:
+            continue
+        report = form.validate(value, params, coerce=coerce)
+        summary.add(report)
+        found += [(number, v.to_dict()) for v in report.violations]
+    return source, len(lines), summary.to_dict(), found, unread
+
+
+def _split(data: bytes) -> list[bytes]:
+    lines = data.split(b"\n")
+    ended = data.endswith(b"\n")
+    if ended:
+        lines.pop()
+    last = len(lines) - 1
+    return [raw[:-1] if raw.endswith(b"\r") and (ended or i < last) else raw
+            for i, raw in enumerate(lines)]
+
+
+def _validate_block(block: bytes, machine: Mapping[str, Any], token: str,
+                    params: Mapping[str, Any] | None, coerce: bool, max_line_bytes: int,
+                    bom: bool, source: str) -> _Part:
+    return _validate_lines(_split(block), machine, token, params, coerce, max_line_bytes, bom,
+                           source)
+
+
+def _validate_partition(items: Sequence[Any], machine: Mapping[str, Any], token: str,
+                        params: Mapping[str, Any] | None, coerce: bool, max_line_bytes: int,
+                        index: int) -> _Part:
+    source: str | None = None
+    lines: list[bytes] = []
+    for item in items:
+        if isinstance(item, tuple) and len(item) == 2:  # read_text(..., include_path=True)
+            item, source = item
+        text = item.encode("utf-8", "surrogatepass") if isinstance(item, str) else bytes(item)
+        if text.endswith(b"\n"):
+            text = text[:-2] if text.endswith(b"\r\n") else text[:-1]
+        lines.append(text)
+    return _validate_lines(lines, machine, token, params, coerce, max_line_bytes, False,
+                           source if source is not None else f"partition {index}")
+
+
+# -- on the client ----------------------------------------------------------------------------------
+def _client() -> Any:
+    try:
+        from distributed import default_client
+    except ImportError:  # pragma: no cover - dask without distributed
+        return None
+    try:
+        return default_client()
+    except ValueError:
+        return None
+
+
+def _paths(data: Any) -> list[str] | None:
+    if isinstance(data, (str, os.PathLike)):
+        return [os.fspath(data)]
+    if isinstance(data, (list, tuple)) and data and all(isinstance(d, (str, os.PathLike))
+                                                        for d in data):
+        return [os.fspath(d) for d in data]
+    return None
+
+
+_COMPRESSED = (".gz", ".bz2", ".xz", ".zst", ".lz4")
+
+
+def validate_bag(form: Form, data: Any, *, params: Mapping[str, Any] | None = None,
+                 coerce: bool = False, client: Any = None,
+                 blocksize: int | str | None = DEFAULT_BLOCKSIZE,
+                 max_line_bytes: int = MAX_LINE_BYTES) -> BagResult:
+    """Validate JSON Lines on a dask cluster: ``data`` is a path or URL (or a list of them), or a
+    :class:`dask.bag.Bag` of text lines. ``client`` is a :class:`distributed.Client` (default: the
+    current one, if any; else dask's own scheduler). See the module docstring."""
+    if params is not None:
+        form.resolve_params(params)
+    client = client if client is not None else _client()
+    machine = form.to_json()
+    token = hashlib.sha256(json.dumps(machine, sort_keys=True, ensure_ascii=False).encode()
+                           ).hexdigest()
+    ref: Any = (client.scatter(machine, broadcast=True, hash=False) if client is not None else
+                dask.delayed(machine, traverse=False))
+    tasks: list[Any] = []
+    paths = _paths(data)
+    if paths is not None:
+        for url in paths:
+            size = None if url.lower().endswith(_COMPRESSED) else blocksize
+            try:
+                _sample, blocks, names = read_bytes(url, delimiter=b"\n", blocksize=size,
+                                                    sample=False, compression="infer",
+                                                    include_path=True)
+            except (OSError, ValueError) as exc:
+                raise DaskError(f"cannot read {url}: {exc}") from None
+            if len(names) == 1 and not any(c in url for c in "*?["):
+                names = [url]  # the name as given, not as the file system spells it
+            for file_blocks, name in zip(blocks, names):
+                for j, block in enumerate(file_blocks):
+                    tasks.append(dask.delayed(_validate_block, pure=False)(
+                        block, ref, token, params, coerce, max_line_bytes, j == 0, name))
+    elif isinstance(data, dask.bag.Bag):
+        for i, part in enumerate(data.to_delayed()):
+            tasks.append(dask.delayed(_validate_partition, pure=False)(
+                part, ref, token, params, coerce, max_line_bytes, i))
+    else:
+        raise TypeError("data must be a path or URL, a list of them, or a dask.bag.Bag of lines")
+    try:
+        if client is not None:
+            parts: list[_Part] = client.gather(client.compute(tasks))
+        else:
+            parts = list(dask.compute(*tasks))
+    except (OSError, UnicodeError) as exc:
+        raise DaskError(f"cannot read the records: {exc}") from None
+    return _merge(form, parts)
+
+
+def _merge(form: Form, parts: list[_Part]) -> BagResult:
+    """One result from the parts, in order, with the lines of each source counted across its
+    parts (and the messages of unreadable lines written with those line numbers)."""
+    summary = Summary()
+    violations: list[tuple[str, int, dict[str, Any]]] = []
+    offsets: dict[str, int] = {}
+    for source, count, counts, found, unread in parts:
+        name = source or "?"
+        offset = offsets.get(name, 0)
+        offsets[name] = offset + count
+        summary.merge(Summary(counts["records"], counts["ok"], counts["with_errors"],
+                              counts["with_warnings"], Counter(counts["violations_by_rule"])))
+        rows = [(offset + n, v) for n, v in found]
+        for n, key, args in unread:
+            (v,) = unreadable(form, key, line=offset + n, **args).violations
+            rows.append((offset + n, v.to_dict()))
+        rows.sort(key=lambda r: r[0])  # stable: a record's violations keep their order
+        violations += [(name, line, v) for line, v in rows]
+    return BagResult(summary.to_dict(), violations, len(parts))
+
+
+@contextmanager
+def connect(address: str, workers: int | None = None) -> Iterator[Any]:
+    """A :class:`distributed.Client` of the scheduler at ``address`` (``tcp://host:8786``), or of a
+    new :class:`distributed.LocalCluster` of ``workers`` processes (default: one per core) when
+    ``address`` is ``local``; closed on leaving."""
+    from distributed import Client, LocalCluster
+
+    if address == "local":
+        cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1,
+                               processes=True, dashboard_address=None,
+                               silence_logs=logging.ERROR)
+        try:
+            with Client(cluster) as client:
+                yield client
+        finally:
+            cluster.close()
+        return
+    try:
+        client = Client(address, timeout="10s")
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise DaskError(f"cannot reach the dask scheduler at {address}: {exc}") from None
+    try:
+        yield client
+    finally:
+        client.close()
