@@ -28,12 +28,21 @@ def test_every_error_is_a_qengine_error() -> None:
         assert issubclass(getattr(qengine, name), qengine.QengineError)
 
 
+#: the one module allowed to compile and run source: the audited code generator
+AUDITED = SRC / "runtime" / "codegen.py"
+
+
 def test_no_eval_or_exec_in_the_library() -> None:
-    """No call to eval, exec or compile anywhere in src/qengine."""
+    """No call to eval, exec or compile anywhere in src/qengine but the audited code generator,
+    which calls compile and exec once each (and never eval)."""
     for module in SRC.rglob("*.py"):
-        for node in ast.walk(ast.parse(module.read_text("utf-8"))):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-                assert node.func.id not in ("eval", "exec", "compile"), module
+        calls = [node.func.id for node in ast.walk(ast.parse(module.read_text("utf-8")))
+                 if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                 and node.func.id in ("eval", "exec", "compile", "__import__")]
+        if module == AUDITED:
+            assert sorted(calls) == ["compile", "exec"], calls
+        else:
+            assert not calls, module
 
 
 def test_modules_stay_small() -> None:

@@ -15,7 +15,7 @@ from typing import Any
 Env = dict[str, Any]
 Fn = Callable[[Env], Any]
 
-_ORDER = {"lt": operator.lt, "le": operator.le, "gt": operator.gt, "ge": operator.ge,
+ORDER = {"lt": operator.lt, "le": operator.le, "gt": operator.gt, "ge": operator.ge,
           "eq": operator.eq, "ne": operator.ne}
 _ARITH = {"add": operator.add, "sub": operator.sub, "mul": operator.mul}
 
@@ -135,7 +135,7 @@ class Evaluator:
     def _compare(self, node: Mapping[str, Any]) -> Fn:
         op = node["op"]
         left, right = node["args"]
-        pyop = _ORDER[op]
+        pyop = ORDER[op]
         numeric = left["type"] == "num" or right["type"] == "num"
         if op in ("eq", "ne") and numeric:
             pyop = num_eq if op == "eq" else num_ne
@@ -146,7 +146,7 @@ class Evaluator:
         if is_const:
             def compare_const(env: Env) -> bool:
                 a = lf(env)
-                return a is not None and _safe(pyop, a, c)
+                return a is not None and safe_compare(pyop, a, c)
 
             return compare_const
         rf = self.expr(right)
@@ -156,7 +156,7 @@ class Evaluator:
             if a is None:
                 return False  # a comparison with an unanswered value is false
             b = rf(env)
-            return b is not None and _safe(pyop, a, b)
+            return b is not None and safe_compare(pyop, a, b)
 
         return compare
 
@@ -211,7 +211,7 @@ class Evaluator:
 
     def _aggregate(self, node: Mapping[str, Any]) -> Fn:
         fs = tuple(self.expr(a) for a in node["args"])
-        reduce = _REDUCE[node["op"]]
+        reduce = REDUCE[node["op"]]
 
         def aggregate(env: Env) -> Any:
             values = [f(env) for f in fs]
@@ -225,7 +225,7 @@ class Evaluator:
         return aggregate
 
 
-def _safe(pyop: Callable[[Any, Any], bool], a: Any, b: Any) -> bool:
+def safe_compare(pyop: Callable[[Any, Any], bool], a: Any, b: Any) -> bool:
     try:
         return pyop(a, b)
     except TypeError:  # unlike values (a hand-made machine): a comparison that cannot hold
@@ -245,12 +245,12 @@ def _answer_vs_constant(name: str, op: str, pyop: Callable[[Any, Any], bool], c:
 
     def compare(env: Env) -> bool:
         a = env.get(name)
-        return a is not None and _safe(pyop, a, c)
+        return a is not None and safe_compare(pyop, a, c)
 
     return compare
 
 
-_REDUCE: dict[str, Callable[[list[Any]], Any]] = {
+REDUCE: dict[str, Callable[[list[Any]], Any]] = {
     "sum": sum, "min": min, "max": max, "abs": lambda vs: abs(vs[0]), "len": lambda vs: len(vs[0]),
 }
 

@@ -35,6 +35,8 @@ if TYPE_CHECKING:
     from qengine.runtime.interview import Interview
 
 END = "end"
+#: how many records a form validates with the interpreter before it generates its validator
+WARM_UP = 3
 
 
 @attrs.frozen(slots=True)
@@ -168,6 +170,13 @@ class Form:
         self.transitions: tuple[Transition, ...] = tuple(transitions)
         self.checks: tuple[Check, ...] = tuple(self._check(c, ev, file) for c in m["checks"])
         self._asked_conditions: dict[str, AskedCondition] | None = None
+        # the generated validators (codegen), by coerce: None until built, False if declined
+        self._uses = 0
+        self._param_values = dict(self.params)  # read only: the generated validator's params
+        self._fast: dict[bool, Any] = {False: None, True: None}
+        self._track: dict[bool, Any] = {False: None, True: None}
+        #: why the generator left this form to the interpreter, if it did
+        self.declined: str | None = None
         # The walk's view of the steps: plain tuples unpack faster than attribute lookups.
         self._plans = {
             coerce: tuple((s.id, s.index, s.entered if coerce else s.strict, s.required, s.route,
@@ -242,7 +251,71 @@ class Form:
 
         A record is data, so its types are strict (a code is an integer); ``coerce=True``
         converts entered text (``"②"``, ``"1,234.5"``) as :meth:`Interview.answer` does.
+
+        After a few records (or :meth:`prepare`), the form validates with a function generated
+        for it (:mod:`qengine.runtime.codegen`) that gives the same reports as :meth:`interpret`;
+        the report's ``path`` and ``record`` are then worked out when first asked for, from the
+        record as it was passed (a shallow copy).
         """
+        if type(record) is dict:
+            fast = self._fast[coerce]
+            if fast is None:
+                fast = self._warm(coerce)
+            if fast:
+                env = self.resolve_params(params) if params else self._param_values
+                given = dict(record)  # what path and record are worked out from, later
+                return Report(fast(record, env), lambda: self._tracked(given, env, params, coerce))
+        return self.interpret(record, params, coerce=coerce)
+
+    def prepare(self) -> bool:
+        """Build the generated validators now rather than after a few records (a batch does this
+        once); True when they are in use, False when this form stays on the interpreter."""
+        self._uses = WARM_UP
+        return bool(self._warm(False)) and bool(self._warm(True))
+
+    @property
+    def engine(self) -> str:
+        """``"generated"`` once validation runs the function generated for this form,
+        ``"interpreter"`` before (and for a form the generator declines: see ``declined``)."""
+        return "generated" if self._fast[False] or self._fast[True] else "interpreter"
+
+    def _warm(self, coerce: bool) -> Any:
+        """The generated validator for ``coerce``, once the form has validated enough records to
+        be worth it; None until then, False when the generator declines the form."""
+        self._uses += 1
+        if self._uses < WARM_UP:
+            return None
+        from qengine.runtime import codegen
+
+        try:
+            fn: Any = codegen.build(self, self._machine, coerce=coerce, track=False)
+        except codegen.Declined as exc:
+            fn, self.declined = False, str(exc)
+        self._fast[coerce] = fn
+        return fn
+
+    def _tracked(self, record: dict[str, Any], env: Env, params: Mapping[str, Any] | None,
+                 coerce: bool) -> Walk:
+        """The walk of ``record`` for a report of the generated validator."""
+        track = self._track[coerce]
+        if track is None:
+            from qengine.runtime import codegen
+
+            try:
+                track = codegen.build(self, self._machine, coerce=coerce, track=True)
+            except codegen.Declined:
+                track = False
+            self._track[coerce] = track
+        if not track:
+            return self.walk(record, params, coerce=coerce)
+        walked: Walk = track(record, dict(env))[1]
+        return walked
+
+    def interpret(self, record: Any, params: Mapping[str, Any] | None = None, *,
+                  coerce: bool = False) -> Report:
+        """:meth:`validate` with the interpreter alone: the closures of
+        :mod:`qengine.runtime.evaluate` walked by :mod:`qengine.runtime.walk` (the oracle that
+        the generated validators are held equal to)."""
         env = self._env(params)
         problems: list[Violation] = []
         if not isinstance(record, Mapping):
