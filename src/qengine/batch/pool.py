@@ -161,7 +161,7 @@ class Worker:
         params = spec.params
         if isinstance(chunk, Lines):
             coerce, limit = spec.coerce, spec.max_line_bytes
-            for number, raw in _numbered(chunk, limit):
+            for number, raw in numbered_lines(chunk, limit):
                 record, unread = parse_line(form, number, raw, limit)
                 if unread is not None:
                     yield number, unread, False
@@ -208,7 +208,8 @@ class Worker:
         """The result of one chunk, as :attr:`Spec.output` asks."""
         spec = self.spec
         if spec.output == "reports":
-            return [(n, read, r.violations, r.path, r.record) for n, r, read in self.results(chunk)]
+            return [(n, read, tuple(map(_plain, r.violations)), r.path, r.record)
+                    for n, r, read in self.results(chunk)]
         summary = Summary()
         out = io.StringIO()
         canon: list[str] = []
@@ -237,6 +238,12 @@ class Worker:
                         summary.records)
 
 
+def _plain(v: Violation) -> Violation:
+    """``v`` with its messages in a plain dict (a check's are a read-only view, which does not
+    pickle)."""
+    return v if type(v.messages) is dict else attrs.evolve(v, messages=dict(v.messages))
+
+
 def _number(text: str) -> Any:
     """The number that ``text`` (a cell of a computed question) spells, or the text."""
     plain = text.strip().replace(",", "")
@@ -251,7 +258,7 @@ def _number(text: str) -> Any:
     return value if math.isfinite(value) else text
 
 
-def _numbered(chunk: Lines, limit: int) -> Iterator[tuple[int, bytes | None]]:
+def numbered_lines(chunk: Lines, limit: int) -> Iterator[tuple[int, bytes | None]]:
     """``(line number, bytes without the line end)`` of each line of ``chunk``; None for a line
     longer than ``limit`` bytes (as :func:`qengine.batch.jsonl.read_lines` gives them)."""
     if chunk.data is None:
