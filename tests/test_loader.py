@@ -173,3 +173,153 @@ def test_yaml_syntax_errors_are_located_and_reworded(text: str, line: int) -> No
     assert p.code == "yaml_syntax"
     assert p.location.line == line
     assert "while parsing" not in p.message and "while scanning" not in p.message
+
+
+# -- the fast path (qengine.compiler.fastyaml) against libyaml's events ----------------------------
+
+def _same_tree(fast: object, slow: object, path: str = "$") -> None:
+    """The two trees are equal, value types, order and every location included."""
+    assert type(fast) is type(slow), path
+    if isinstance(fast, LMap):
+        assert isinstance(slow, LMap)
+        assert fast.loc == slow.loc, path
+        assert list(fast) == list(slow), path
+        for key in fast:
+            assert fast.key_locs[key] == slow.key_locs[key], f"{path}.{key}"
+            assert fast.value_locs[key] == slow.value_locs[key], f"{path}.{key}"
+            _same_tree(fast[key], slow[key], f"{path}.{key}")
+    elif isinstance(fast, LList):
+        assert isinstance(slow, LList)
+        assert fast.loc == slow.loc, path
+        assert fast.item_locs == slow.item_locs, path
+        assert len(fast) == len(slow), path
+        for i, (a, b) in enumerate(zip(fast, slow)):
+            _same_tree(a, b, f"{path}[{i}]")
+    else:
+        assert repr(fast) == repr(slow), path
+
+
+def _agree(text: str) -> bool:
+    """When the fast path reads ``text``, libyaml reads it without a problem, into the same tree.
+    True when the fast path read it."""
+    from qengine.compiler.fastyaml import fast_parse
+    from qengine.compiler.loader import parse_yaml_events
+
+    fast = fast_parse(text, "f.yaml")
+    diag = Diagnostics("f.yaml", text)
+    slow = parse_yaml_events(text, "f.yaml", diag)
+    if fast is None:
+        return False
+    assert not diag.problems, (text, diag.problems)
+    _same_tree(fast, slow)
+    return True
+
+
+def _repository_yaml() -> list[str]:
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    files = [*root.glob("forms/*.yaml"), *root.glob("examples/**/*.yaml"),
+             *root.glob("tests/golden*/**/*.yaml")]
+    return sorted(str(f) for f in files)
+
+
+def test_fast_path_reads_every_form_in_the_repository_as_libyaml_does() -> None:
+    """Every form file of the repository that the fast path reads (the bundled ones must) reads as
+    libyaml reads it, every value and location."""
+    read = set()
+    for path in _repository_yaml():
+        with open(path, encoding="utf-8-sig") as fh:
+            text = fh.read()
+        if _agree(text):
+            read.add(path.replace("\\", "/").rsplit("/", 2)[-2:][-1])
+        for variant in (text.replace("\n", "\r\n"), text + "\n# end\n", "\n\n" + text):
+            _agree(variant)
+    assert {"annex5.yaml", "annex6.yaml", "annex7.yaml"} <= read
+
+
+def test_fast_path_reads_synthetic_forms_as_libyaml_does() -> None:
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+    try:
+        from synthetic import make_form
+    finally:
+        sys.path.pop(0)
+    for n, seed in ((50, 1), (200, 2), (400, 3)):
+        assert _agree(make_form(n, seed=seed))
+
+
+@pytest.mark.parametrize("text", [
+    "a: 1\nb:\n  - x\n  - 'y'\n",
+    "a: {zh: \"是\", en: 'it''s', n: 3}\nb: [zh, en, 2, \"x\"]\n",
+    "a:\n  - {code: 1, label: {zh: \"是\", en: \"Yes\"}}\n  - id: q\n    jump: {②: q5, 2: q6}\n",
+    "a: \"x\\\"y\\\\z\\n\"  # comment\nb: plain text, with:colons:inside # and a comment\n",
+    "a: yes\nb: No\nc: ~\nd: null\ne: 2020-01-01\nf: 1.5\ng: -3\nh: 0x10\ni: 010\nj: 1:30\nk: .5\n",
+    "a: {}\nb: []\nc: [[1, [2]], {x: {y: z}}]\nd: -x\ne: a#b\n",
+    "# top\n\na:   # the list\n  - 1\n\n  # between\n  - 2\n",
+])
+def test_fast_path_agrees_on_plain_yaml(text: str) -> None:
+    assert _agree(text)
+
+
+@pytest.mark.parametrize("text", [
+    "a:\n- 1\n",                       # a list at the indentation of its key
+    "a:\nb: 1\n",                      # an empty value (null)
+    "a: foo\n  bar\n",                 # a plain text on two lines
+    "a: |\n  text\n",                  # a block scalar
+    "a: &x 1\nb: *x\n",                # anchors and aliases
+    "a: !!str 1\n",                    # a tag
+    "a: 1\na: 2\n",                    # a duplicate key
+    "a: \"x\n  y\"\n",                 # a quoted text on two lines
+    "a: 1.0e+999\n",                   # a number out of range
+    "---\na: 1\n",                     # a document marker
+    "a:\tb\n",                         # a tab
+    "a: b: c\n",                       # a syntax error
+    "a: {b: 1\n",                      # an unclosed flow mapping
+    "a: \"\\u0041\"\n",                # an escape the fast path leaves to libyaml
+    "- 1\n- 2\n",                      # not a mapping
+])
+def test_fast_path_leaves_the_rest_to_libyaml(text: str) -> None:
+    assert not _agree(text)
+
+
+_PIECES_KEY = ["a", "b", "id", "2", "-1", "②", "yes", "null", "a b", '"q"', "x:y", "中", "1.5", "~"]
+_PIECES_VALUE = [
+    "", "x", "1", "01", "0x1F", "1.5", ".5", "1e3", "1_000", "1:30", "yes", "No", "~", "null", "true",
+    "on", "2020-01-01", '"a"', '"a\\"b"', '"a\\u0041"', "'it''s'", "{a: 1}", "{a: {b: c}}", "[1, 2]",
+    "[a, [b]]", "{}", "[]", "{a: 1, }", "[a,b]", "a # c", "a#c", "a: b", "a:", "&x a", "*x", "!!str 1",
+    "|", ">", "- x", "? x", "%x", "@x", "`x", "'x", '"x', "{a: \"x\", b: 'y', c: 2}", "-", "-x",
+    "--- x", "中文", "a  b", "a\u3000b", "a ", "1e400", "9999999999999999", "<<", "=", ",a", "a,b",
+    "{a, b}", "[a: b]", "{a: [1, 2], b: {c: d}}", "{\"k\": 1}", "{a:1}", "{ a: 1 }", "[ 1 , 2 ]",
+    "[1, 2] x", "{a: 1} # c", "'a' # c", '"a"# c', "a :b", "[-1, +2, .5]", "{a: -}", "{-a: 1}",
+    "{zh: \"是\", en: \"Yes\"}", "{code: 1, label: {zh: \"是\", en: \"Yes\"}}", "'a''", "\"\"", "''",
+]
+
+
+def test_fast_path_agrees_with_libyaml_on_generated_yaml() -> None:
+    """Random lines of YAML-like text: whatever the fast path reads, libyaml reads the same."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    line = st.tuples(st.sampled_from([0, 0, 1, 2, 2, 4, 4, 6]),
+                     st.sampled_from(["", "", "- ", "-  ", "- - ", "-"]),
+                     st.sampled_from([*_PIECES_KEY, None, None]),
+                     st.sampled_from([": ", ": ", ":", ":  ", " : "]),
+                     st.sampled_from(_PIECES_VALUE),
+                     st.sampled_from(["", "", " # c", "#c", "  "]))
+
+    def render(parts: tuple[int, str, str | None, str, str, str]) -> str:
+        indent, dash, key, sep, value, tail = parts
+        body = f"{key}{sep}{value}" if key is not None else value
+        return " " * indent + dash + body + tail
+
+    @settings(max_examples=400, deadline=None, database=None)
+    @given(st.lists(st.one_of(line.map(render), st.sampled_from(["", "# c", "  # c", "---"])),
+                    min_size=1, max_size=12))
+    def check(lines: list[str]) -> None:
+        _agree("\n".join(lines) + "\n")
+        _agree("a:\n" + "\n".join("  " + x for x in lines))
+
+    check()

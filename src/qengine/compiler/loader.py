@@ -42,8 +42,7 @@ class LMap(dict):  # type: ignore[type-arg]
 
     __slots__ = ("key_locs", "loc", "value_locs")
 
-    def __init__(self, loc: SourceLocation) -> None:
-        super().__init__()
+    def __init__(self, loc: SourceLocation) -> None:  # an empty dict needs no dict.__init__
         self.loc = loc
         self.key_locs: dict[Any, SourceLocation] = {}
         self.value_locs: dict[Any, SourceLocation] = {}
@@ -62,7 +61,6 @@ class LList(list):  # type: ignore[type-arg]
     __slots__ = ("item_locs", "loc")
 
     def __init__(self, loc: SourceLocation) -> None:
-        super().__init__()
         self.loc = loc
         self.item_locs: list[SourceLocation] = []
 
@@ -97,7 +95,20 @@ def read_text(path: str, diag: Diagnostics) -> str | None:
 
 
 def parse_yaml(text: str, file: str, diag: Diagnostics) -> Any:
-    """Parse YAML text into located data; problems go to ``diag`` and the result is then None."""
+    """Parse YAML text into located data; problems go to ``diag`` and the result is then None.
+
+    The plain YAML that forms keep to is read by :func:`qengine.compiler.fastyaml.fast_parse`;
+    anything else (and every problem) by libyaml, from its events."""
+    from qengine.compiler.fastyaml import fast_parse  # it imports this module
+
+    data = fast_parse(text, file)
+    if data is not None:
+        return data
+    return parse_yaml_events(text, file, diag)
+
+
+def parse_yaml_events(text: str, file: str, diag: Diagnostics) -> Any:
+    """:func:`parse_yaml` by libyaml's events, for every file (the reference of the fast path)."""
     parser = _Parser(text)
     try:
         return _build(parser, file, diag)
