@@ -264,7 +264,7 @@ def connect(address: str, workers: int | None = None) -> Iterator[Any]:
             cluster.close()
         return
     try:
-        client = Client(address, timeout="10s")
+        client = Client(address)  # waits distributed.comm.timeouts.connect (dask config)
     except (OSError, TimeoutError, ValueError) as exc:
         raise DaskError(f"cannot reach the dask scheduler at {address}: {exc}") from None
     try:
