@@ -167,6 +167,14 @@ class Form:
                                 for j in jumps_of[q.id]]
                 transitions.append(Transition(q.id, following[q.id], None, q.location))
         self.steps: tuple[Step, ...] = tuple(steps)
+        #: what an interview step needs of each question, by index: (id, entered coercer,
+        #: required, route, the question), and the first asked index at or after each index
+        self.interview_plan = tuple((s.id, s.entered, s.required, s.route, q)
+                                    for s, q in zip(steps, self.questions, strict=True))
+        asked_from = [len(steps)] * (len(steps) + 1)
+        for i in range(len(steps) - 1, -1, -1):
+            asked_from[i] = asked_from[i + 1] if steps[i].compute is not None else i
+        self.asked_from = tuple(asked_from)
         self.transitions: tuple[Transition, ...] = tuple(transitions)
         self.checks: tuple[Check, ...] = tuple(self._check(c, ev, file) for c in m["checks"])
         self._asked_conditions: dict[str, AskedCondition] | None = None

@@ -62,6 +62,8 @@ class Interview(Findings):
         self._frontiers: list[int] = []
         self._env: dict[str, Any] = dict(params)
         self._cursor = form.next_asked(0)
+        self._plan = form.interview_plan  # the form's, read on every step
+        self._asked_from = form.asked_from
 
     # -- reading -------------------------------------------------------------------------------
     @property
@@ -135,29 +137,30 @@ class Interview(Findings):
         A bad value raises :class:`AnswerError` and changes nothing. ``None`` leaves an optional
         question blank and is refused for a required one.
         """
-        steps = self.form.steps
         cursor = self._cursor
-        if cursor >= len(steps):
+        plan = self._plan
+        if cursor >= len(plan):
             raise AnswerError(None, "finished")
-        step = steps[cursor]
-        qid = step.id
-        normalised = step.entered(value)  # may raise: nothing has changed yet
-        if normalised is None and step.required:
-            raise AnswerError(qid, "required.blank")
+        qid, entered, required, route, _question = plan[cursor]
+        normalised = entered(value)  # may raise: nothing has changed yet
         env = self._env
         if normalised is None:
+            if required:
+                raise AnswerError(qid, "required.blank")
             env.pop(qid, None)
         else:
             env[qid] = normalised
-        frontier = self._frontiers[-1] if self._frontiers else 0
-        hit = step.route(env) if step.route is not None else None
-        if hit is not None:
-            frontier = hit[1]
+        frontiers = self._frontiers
+        frontier = frontiers[-1] if frontiers else 0
+        if route is not None:
+            hit = route(env)
+            if hit is not None:
+                frontier = hit[1]
         self._answers[qid] = normalised
         self._history.append(qid)
-        self._frontiers.append(frontier)
-        self._cursor = self.form.next_asked(max(cursor + 1, frontier))
-        return self.current
+        frontiers.append(frontier)
+        cursor = self._cursor = self._asked_from[frontier if frontier > cursor else cursor + 1]
+        return plan[cursor][4] if cursor < len(plan) else None
 
     def back(self) -> Question | None:
         """Go back to the previous asked question (its answer is kept); returns it.
@@ -196,10 +199,11 @@ class Interview(Findings):
         if q is not None:
             raise SubmitError("unfinished", f"the interview is not finished: {q.id} is still to "
                               "be asked")
-        errors = self.errors
+        walked = self.form.walk(self._answers, self._params)  # one walk: the checks and the record
+        errors = tuple(v for v in self.form.run_checks(walked.env) if v.severity == "error")
         if errors:
             raise SubmitError("errors", f"{len(errors)} error(s) block submission", errors)
-        return self.answers
+        return walked.record()
 
     # -- snapshot and resume -------------------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:

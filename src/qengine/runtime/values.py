@@ -155,7 +155,7 @@ def _text(q: Question) -> Coercer:
             return None
         if len(value) > limit:
             raise AnswerError(qid, "length", limit=limit)
-        return _storable(qid, value)
+        return value if value.isprintable() else _storable(qid, value)  # printable is UTF-8
 
     return coerce
 
@@ -303,10 +303,14 @@ def _single(q: Question) -> Coercer:
 def _multiple(q: Question) -> Coercer:
     qid = q.id
     code = _code_parser(q)
+    codes = frozenset(c.code for c in q.choices)
     empty: Any = [] if q.none_ok else None  # "none of these" is an answer where the form says so
     limit = max(len(q.choices), 1)
 
     def coerce(value: Any) -> Any:
+        if type(value) is list and value and all(type(v) is int for v in value) and (
+                codes.issuperset(value) and len(set(value)) == len(value)):  # codes, each once
+            return sorted(value)
         if value is None:
             return None
         if isinstance(value, str):
