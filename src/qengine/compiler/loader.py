@@ -16,16 +16,19 @@ from typing import Any
 
 import yaml
 
+from qengine.compiler.files import MAX_FILE_BYTES, decode_text, read_bytes, read_text
 from qengine.errors import Diagnostics
 from qengine.lang.nodes import MAX_NUMBER_CHARS, number_problem
 from qengine.location import SourceLocation
+
+__all__ = ["MAX_DEPTH", "MAX_FILE_BYTES", "LList", "LMap", "decode_text", "parse_yaml",
+           "parse_yaml_events", "read_bytes", "read_text", "where"]
 
 try:  # libyaml's C parser when present: several times faster
     _Parser: Any = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover - depends on how PyYAML was built
     _Parser = yaml.SafeLoader
 
-MAX_FILE_BYTES = 64 * 1024 * 1024
 MAX_DEPTH = 64
 
 _STR = "tag:yaml.org,2002:str"
@@ -71,27 +74,6 @@ class LList(list):  # type: ignore[type-arg]
 def where(container: Any, key: Any) -> SourceLocation:
     """Location of ``container[key]`` for an :class:`LMap` or :class:`LList`."""
     return container.where(key)
-
-
-def read_text(path: str, diag: Diagnostics) -> str | None:
-    """Read a form file as UTF-8; report (not raise) unreadable, oversized or undecodable files."""
-    start = SourceLocation(path, 1, 1)
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read(MAX_FILE_BYTES + 1)
-    except OSError as exc:
-        diag.fail(start, "file", f"cannot read form file: {exc.strerror or exc}")
-        return None
-    if len(data) > MAX_FILE_BYTES:
-        diag.fail(start, "file", f"form file is larger than {MAX_FILE_BYTES // 2**20} MiB")
-        return None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        diag.fail(SourceLocation(path, line, col), "encoding", "form file is not valid UTF-8")
-        return None
 
 
 def parse_yaml(text: str, file: str, diag: Diagnostics) -> Any:

@@ -9,18 +9,18 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from qengine.compiler.loader import LMap, parse_yaml, read_text
-from qengine.compiler.lower import lower_definition
-from qengine.compiler.model import FormDef, build_definition
-from qengine.compiler.schema import check_schema
-from qengine.compiler.typecheck import check_types
+from qengine.compiler import cache as machine_cache
+from qengine.compiler.files import decode_text, read_bytes
 from qengine.errors import Diagnostics, FormError, Problem, sorted_problems
 from qengine.location import SourceLocation
 from qengine.runtime.form import Form
+
+if TYPE_CHECKING:
+    from qengine.compiler.model import FormDef
 
 # Package data: in a source checkout this folder is a link to the top-level forms/ folder.
 BUNDLED_DIR = Path(__file__).parent.parent / "bundled"
@@ -52,6 +52,14 @@ class Compiled:
 
 def compile_source(text: str, file: str = "<string>") -> Compiled:
     """Run every stage on YAML ``text``."""
+    # The stages are imported here, not above: a load answered by the machine cache needs none of
+    # them, nor yaml, lark or jsonschema.
+    from qengine.compiler.loader import LMap, parse_yaml
+    from qengine.compiler.lower import lower_definition
+    from qengine.compiler.model import build_definition
+    from qengine.compiler.schema import check_schema
+    from qengine.compiler.typecheck import check_types
+
     diag = Diagnostics(file, text)
     data = parse_yaml(text, file, diag)
     if data is None and not diag.has_errors:
@@ -110,9 +118,13 @@ def unknown_form(path: str, diag: Diagnostics) -> bool:
     return True
 
 
-def load(source: str | os.PathLike[str]) -> Form:
+def load(source: str | os.PathLike[str], cache: bool = True) -> Form:
     """Load and compile a form: a bundled form by name (``"annex6"``), a path to a YAML file, or
     a path to a machine file (``.json``, as ``qengine export --format machine`` writes).
+
+    The machine compiled from a YAML file is cached beside it, keyed by the file's content hash
+    (:mod:`qengine.compiler.cache`); ``cache=False``, or ``QENGINE_NO_CACHE=1`` in the
+    environment, compiles afresh and leaves the cache alone.
 
     Raises :class:`FormError` listing every problem found, each located to file:line:column.
     """
@@ -120,15 +132,25 @@ def load(source: str | os.PathLike[str]) -> Form:
     diag = Diagnostics(path)
     if unknown_form(path, diag):
         raise FormError(diag.problems)
-    text = read_text(path, diag)
-    if text is None:
+    data = read_bytes(path, diag)
+    text = decode_text(data, path, diag) if data is not None else None
+    if data is None or text is None:
         raise FormError(diag.problems)
     if path.endswith(".json"):
         return load_machine_text(text, path)
-    form, problems = compile_text(text, path)
-    if form is None:
-        raise FormError(problems)
-    return form
+    use_cache = machine_cache.enabled(cache)
+    digest = ""
+    if use_cache:
+        digest = machine_cache.content_hash(data)
+        cached = machine_cache.load_cached(path, digest)
+        if cached is not None:
+            return cached
+    compiled = compile_source(text, path)
+    if compiled.form is None:
+        raise FormError(compiled.problems)
+    if use_cache and compiled.machine is not None:
+        machine_cache.store(path, digest, compiled.machine)
+    return compiled.form
 
 
 def load_text(text: str, file: str = "<string>") -> Form:
