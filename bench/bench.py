@@ -11,43 +11,32 @@ trust the ratios more than the absolute times on a shared machine.
 
 What is measured
 ----------------
-A. Load + compile. ``qengine.load(path)`` on synthetic forms (``bench/synthetic.py``) of 50, 200,
-   1000, 2000, 5000 and 10000 questions written to temporary files, and on the bundled ``annex6``.
-   Baseline: ``yaml.compose(text, Loader=yaml.CSafeLoader)`` on the same text, i.e. libyaml reading
-   the file into nodes with marks (locations), which is the least any located loader must do.
-   The time per question is printed for each size; growth is called "at most linear" when the time
-   per question at the largest size is at most 1.25x that at a mid size (1000 questions).
-B. validate. ``form.validate(record)`` (and ``report.ok``) on annex6 over a few hundred records made
-   by a hand-rolled random walk that honours annex6's jumps (shared/FORMS.md), about 30% with one
-   mistake. Baseline: a validator hand-written for annex6 alone, the way a competent developer would
-   write it (a table of allowed codes and ranges, explicit if-statements for the jumps, the form's
-   checks written out), returning the same violations. The script asserts that both agree on ok /
-   not ok for every record, and prints how many records differ in the detail of their violations.
-   Then validate on synthetic forms of 50, 1000 and 10000 questions (time per question, to show the
-   growth), next to a generic plain-Python loop driven by the same YAML (bench/generic_baseline.py,
-   which understands only the rule shapes the generator writes); both must agree on ok / not ok.
-C. Interview steps on annex6: ``iv.answer(v)`` averaged over full interviews (start, answer every
-   question on one path), then ``iv.back()`` all the way back; baseline: a plain-Python interview
-   for annex6 (validate the answer, dict update, next question from a jump table, a history list).
-   Without --quick, also ``answer()`` over a whole interview of the 1000- and 10000-question forms.
+A. Load + compile growth. ``qengine.load(path)`` on synthetic forms (``bench/synthetic.py``) of 50
+   to 10000 questions, beside ``yaml.compose(text, Loader=yaml.CSafeLoader)`` of the same text: the
+   time per question, and whether it grows at most linearly (the largest size at most 1.25x the
+   per-question time at 1000 questions, judged with the garbage collector off).
+B. validate growth on synthetic forms of 50, 1000 and 10000 questions, beside a generic plain-Python
+   loop driven by the same YAML (``bench/generic_baseline.py``); both must agree on ok / not ok.
+C. (not --quick) answer() over whole interviews of the 1000- and 10000-question forms.
+Then the targets of issue 8, each from its own script (run alone with ``python bench/NAME.py``):
+``annex6.py`` (validate and interview steps against ``../shared/bench/baseline.py``), ``load.py``
+(cold and warm load of annex6 and the synthetic forms against compose) and ``e2e.py`` (the
+``qengine validate --jobs 2`` command on a big file against the baseline reading and validating it).
 
-Targets
+Targets (the summary prints each with PASS or FAIL)
 -------
-* validate on annex6: at most 1.5x the hand-written baseline;
-* load + compile: at most 1.5x the CSafeLoader compose time of the same text;
-* growth of load and validate with the number of questions: at most linear, i.e. the time per
-  question at the largest size at most 1.25x that at 1000 questions. For validate the growth is
-  judged relative to the generic loop on the same records, because with 10000 questions a record
-  and the form's steps outgrow the CPU caches and every loop over them slows per question (even a
-  bare ``dict.get`` loop does); the absolute figures are printed too. For load, the growth with the
-  garbage collector off decides the verdict (with it on, the collector's share swings from run to
-  run on both sides); the growth with it on is printed for information.
+* validate on annex6: at most 1.0x ``../shared/bench/baseline.py``;
+* ``Interview.answer()``: at most 1.5x the baseline's interview replay step;
+* cold load + compile: at most 1.5x compose of the same text (warm, cached load for information);
+* end to end, ``qengine validate annex6 FILE --jobs 2``: at least 1.5x the baseline's rate;
+* growth of load and validate with the number of questions: at most linear (see A and B).
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import importlib
 import math
 import os
 import random
@@ -64,27 +53,11 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from generic_baseline import GenericValidator  # noqa: E402
-from plain_checks import (  # noqa: E402
-    ID_CHECK,
-    ID_WEIGHTS,
-    YN,
-    Bad,
-    blank,
-    c_date,
-    c_id,
-    c_int,
-    c_money,
-    c_multi,
-    c_single,
-    c_text,
-    num_eq,
-)
 from synthetic import make_form, make_record  # noqa: E402
 
 import qengine  # noqa: E402
 
 LOAD_TARGET = 1.5
-VALIDATE_TARGET = 1.5
 GROWTH_SLACK = 1.25
 
 
@@ -158,405 +131,8 @@ def table(headers: list[str], rows: list[list[str]]) -> None:
         print("  " + "  ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)))
 
 
-# == annex6: records from a hand-rolled walk ======================================================
-TEXTS = ["望城区", "靖港镇", "格塘村", "3组", "张三", "李四", "王五", "赵六", "靖港镇人民政府",
-         "经村委会核实，情况与台账一致"]
-
-
-def id_number(rng: random.Random) -> str:
-    first = (f"430122{rng.randint(1940, 2005)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}"
-             f"{rng.randint(0, 999):03d}")
-    return first + ID_CHECK[sum(int(d) * w for d, w in zip(first, ID_WEIGHTS, strict=True)) % 11]
-
-
-def annex6_record(rng: random.Random) -> dict[str, Any]:
-    """A valid annex6 record: a random walk that follows the jumps of shared/FORMS.md."""
-    r: dict[str, Any] = {}
-    yn = lambda p_yes=0.5: 1 if rng.random() < p_yes else 2  # noqa: E731
-    multi = lambda k: sorted(rng.sample(range(1, k + 1), rng.randint(1, min(3, k))))  # noqa: E731
-
-    def money() -> int | float:
-        if rng.random() < 0.2:
-            return round(rng.uniform(0, 20000), 2)
-        return rng.choice((0, rng.randint(0, 30000), rng.randint(500, 8000)))
-
-    for qid in ("county", "township", "village", "group", "head_name"):
-        r[qid] = rng.choice(TEXTS)
-    r["id_number"] = id_number(rng)
-    r["household_size"] = rng.randint(1, 8)
-    r["exit_year"] = rng.randint(2014, 2020) if rng.random() < 0.8 else None
-    parts = [money() for _ in range(4)]
-    total = parts[0] + parts[1] + parts[2] + parts[3]
-    r["q1_total"] = int(total) if float(total).is_integer() else round(total, 2)
-    r["q1_1a"], r["q1_1b"], r["q1_2"], r["q1_3"] = parts
-    r["q1_4"] = money()
-    r["q2"], r["q3"] = yn(0.95), yn(0.95)
-    r["q4"] = yn(0.4)
-    if r["q4"] == 1:
-        r["q4_1"] = yn(0.85)
-        if r["q4_1"] == 2:
-            r["q4_2"] = rng.randint(1, 4)
-    r["q5"] = yn(0.9)
-    if r["q5"] == 2:
-        r["q5_1"] = rng.randint(1, 4)
-    r["q6"] = rng.randint(1, 3)
-    r["q6_1"] = multi(4) if rng.random() < 0.4 else rng.choice(([], None))
-    r["q7"] = yn(0.3)
-    if r["q7"] == 1:
-        for qid in ("q7_1a", "q7_1b", "q7_1c", "q7_1d"):
-            r[qid] = yn(0.8)
-    r["q8"] = rng.randint(1, 3)
-    if r["q8"] != 3:
-        if r["q8"] == 2:
-            r["q8_1"] = yn(0.8)
-        r["q8_2"] = yn(0.8)
-        r["q8_3"] = yn(0.8)
-        if r["q8_3"] == 2:
-            r["q8_4"] = multi(5)
-        r["q8_5"] = yn(0.8)
-    r["q9"] = rng.randint(1, 4)
-    if r["q9"] != 1:
-        r["q9_1a"] = rng.randint(1, 2)
-        r["q9_1b"] = yn(0.8)
-        r["q9_1c"] = rng.randint(1, 2)
-    r["q10"] = 1 if r.get("q4_1") == 1 else yn(0.5)  # school_consistency holds
-    if r["q10"] == 1:
-        r["q10_1"] = multi(8)
-    r["q11"] = yn(0.85)
-    if r["q11"] == 1:
-        r["q11_1"] = multi(7)
-    r["q12"] = yn(0.6)
-    if r["q12"] == 1:
-        r["q12_1"] = multi(6)
-    r["q12_2"] = yn(0.6)
-    if r["q12_2"] == 1:
-        r["q12_3"] = rng.randint(1, 3)
-    r["q13"] = yn(0.2)
-    if r["q13"] == 1:
-        r["q13_1a"] = yn(0.8)
-        r["q13_1b"] = multi(7)
-    r["q14"] = yn(0.4)
-    if r["q14"] == 1:
-        r["q14_1"] = yn(0.6)
-    r["q14_2"] = yn(0.2)
-    r["q14_3"] = yn(0.8)
-    if r["q14_3"] == 1:
-        r["q14_4"] = yn(0.5)
-    r["q15"] = yn(0.3)
-    if r["q15"] == 1:
-        loan = rng.choice((10000, 20000, 30000, 50000))
-        r["q15_1a"] = loan
-        r["q15_1b"] = rng.choice((0, round(loan * 0.0435, 2), round(loan * 0.03, 2)))
-    for qid in ("q16", "q17", "q18"):
-        r[qid] = yn(0.5)
-    r["q19"] = yn(0.7)
-    if r["q19"] == 1:
-        r["q19_1"] = multi(7)
-    r["q20"] = rng.randint(1, 4)
-    r["respondent_sign"] = rng.choice(TEXTS[4:8])
-    r["proxy_note"] = rng.choice(TEXTS) if rng.random() < 0.15 else None
-    r["reviewer_unit"] = "靖港镇人民政府"
-    r["reviewer_sign"] = rng.choice(TEXTS[4:8])
-    r["survey_date"] = f"2020-{rng.randint(4, 6):02d}-{rng.randint(1, 30):02d}"
-    return r
-
-
-SKIPPABLE = ["q4_1", "q4_2", "q5_1", "q7_1a", "q8_1", "q8_4", "q9_1a", "q10_1", "q11_1", "q12_1",
-             "q12_3", "q13_1a", "q14_1", "q14_4", "q15_1a", "q19_1"]
-
-
-def annex6_break(r: dict[str, Any], rng: random.Random) -> None:
-    """Put one realistic mistake into an annex6 record (in place)."""
-    kind = rng.randrange(16)
-    if kind == 0:
-        r["q6"] = 4  # not a code of q6
-    elif kind == 1:  # an answer to a question the jumps skip
-        skipped = [q for q in SKIPPABLE if q not in r]
-        if skipped:
-            r[rng.choice(skipped)] = 1
-        else:
-            r["q4"], r["q4_1"], r["q4_2"] = 1, 1, 3
-    elif kind == 2:
-        del r[rng.choice(["county", "q2", "q9", "q20", "survey_date", "q1_3"])]  # missing
-    elif kind == 3:
-        r["q1_total"] = r["q1_total"] + 100  # breaks income_total
-    elif kind == 4:
-        r["q15"], r["q15_1a"], r["q15_1b"] = 1, 10000, 12000  # breaks subsidy_le_loan
-    elif kind == 5:
-        r["q4"], r["q4_1"], r["q10"] = 1, 1, 2  # breaks school_consistency
-        r.pop("q4_2", None)
-        r.pop("q10_1", None)
-    elif kind == 6:
-        r["id_number"] = r["id_number"][:17] + ("0" if r["id_number"][17] != "0" else "1")
-    elif kind == 7:
-        r["household_size"] = 0
-    elif kind == 8:
-        r["exit_year"] = 2021
-    elif kind == 9:
-        r["survey_date"] = "2020-02-30"
-    elif kind == 10:
-        r["q20"] = True  # a bool for a choice
-    elif kind == 11:
-        r["q19"], r["q19_1"] = 1, [2, 2]  # a code twice in a multiple choice
-    elif kind == 12:
-        r["remarks"] = "多余的字段"  # not a question
-    elif kind == 13:
-        r["county"] = 430122  # a number where text is expected
-    elif kind == 14:
-        r["q1_4"] = -300.0  # negative money
-    else:
-        r["q1_1a"] = 1234.567  # three decimals
-        r["q1_total"] = r["q1_1a"] + r["q1_1b"] + r["q1_2"] + r["q1_3"]
-
-
-def annex6_records(count: int, seed: int = 6) -> list[dict[str, Any]]:
-    rng = random.Random(seed)
-    out = []
-    for i in range(count):
-        r = annex6_record(rng)
-        if i % 10 in (3, 6, 9):  # 30% with one mistake
-            annex6_break(r, rng)
-        out.append(r)
-    return out
-
-
-# == annex6: the hand-written baseline validator ==================================================
-def codes(k: int) -> frozenset[int]:
-    return frozenset(range(1, k + 1))
-
-
-SPEC: dict[str, tuple[Callable[[Any, Any], Any], Any, bool]] = {
-    "county": (c_text, None, True), "township": (c_text, None, True),
-    "village": (c_text, None, True), "group": (c_text, None, True),
-    "head_name": (c_text, None, True), "id_number": (c_id, None, True),
-    "household_size": (c_int, (1, None), True), "exit_year": (c_int, (2014, 2020), False),
-    "q1_total": (c_money, None, True), "q1_1a": (c_money, None, True),
-    "q1_1b": (c_money, None, True), "q1_2": (c_money, None, True), "q1_3": (c_money, None, True),
-    "q1_4": (c_money, None, True),
-    "q2": (c_single, YN, True), "q3": (c_single, YN, True), "q4": (c_single, YN, True),
-    "q4_1": (c_single, YN, True), "q4_2": (c_single, codes(4), True),
-    "q5": (c_single, YN, True), "q5_1": (c_single, codes(4), True),
-    "q6": (c_single, codes(3), True), "q6_1": (c_multi, codes(4), False),
-    "q7": (c_single, YN, True), "q7_1a": (c_single, YN, True), "q7_1b": (c_single, YN, True),
-    "q7_1c": (c_single, YN, True), "q7_1d": (c_single, YN, True),
-    "q8": (c_single, codes(3), True), "q8_1": (c_single, YN, True), "q8_2": (c_single, YN, True),
-    "q8_3": (c_single, YN, True), "q8_4": (c_multi, codes(5), True), "q8_5": (c_single, YN, True),
-    "q9": (c_single, codes(4), True), "q9_1a": (c_single, codes(2), True),
-    "q9_1b": (c_single, YN, True), "q9_1c": (c_single, codes(2), True),
-    "q10": (c_single, YN, True), "q10_1": (c_multi, codes(8), True),
-    "q11": (c_single, YN, True), "q11_1": (c_multi, codes(7), True),
-    "q12": (c_single, YN, True), "q12_1": (c_multi, codes(6), True),
-    "q12_2": (c_single, YN, True), "q12_3": (c_single, codes(3), True),
-    "q13": (c_single, YN, True), "q13_1a": (c_single, YN, True), "q13_1b": (c_multi, codes(7), True),
-    "q14": (c_single, YN, True), "q14_1": (c_single, YN, True), "q14_2": (c_single, YN, True),
-    "q14_3": (c_single, YN, True), "q14_4": (c_single, YN, True),
-    "q15": (c_single, YN, True), "q15_1a": (c_money, None, True), "q15_1b": (c_money, None, True),
-    "q16": (c_single, YN, True), "q17": (c_single, YN, True), "q18": (c_single, YN, True),
-    "q19": (c_single, YN, True), "q19_1": (c_multi, codes(7), True),
-    "q20": (c_single, codes(4), True),
-    "respondent_sign": (c_text, None, True), "proxy_note": (c_text, None, False),
-    "reviewer_unit": (c_text, None, True), "reviewer_sign": (c_text, None, True),
-    "survey_date": (c_date, None, True),
-}
-KNOWN = frozenset(SPEC) | {"q1_per_capita"}
-INCOME_LINE = 4000
-Violation = tuple[str, str, tuple[str, ...], str]  # rule, severity, questions, message
-
-
-def baseline_validate(rec: Any) -> list[Violation]:
-    """Annex 6, validated by hand: the same rules as forms/annex6.yaml."""
-    out: list[Violation] = []
-    if not isinstance(rec, dict):
-        return [("not_a_record", "error", (), "a record must be a mapping")]
-    for key in sorted(rec.keys() - KNOWN):
-        out.append(("unknown_question", "error", (key,), f"{key!r} is not a question of annex6"))
-    env: dict[str, Any] = {}
-    get = rec.get
-
-    def ask(qid: str) -> Any:
-        raw = get(qid)
-        check, arg, required = SPEC[qid]
-        if blank(raw):
-            if required:
-                out.append(("required", "error", (qid,), f"{qid} is required but has no answer"))
-            return None
-        try:
-            value = check(raw, arg)
-        except Bad as exc:
-            out.append((exc.code, "error", (qid,), exc.message))
-            return None
-        env[qid] = value
-        return value
-
-    def skip(*qids: str) -> None:
-        for qid in qids:
-            if not blank(get(qid)):
-                out.append(("not_asked", "error", (qid,), f"{qid} is answered, but the jumps "
-                            "skip it: it must be left empty"))
-
-    for qid in ("county", "township", "village", "group", "head_name", "id_number",
-                "household_size", "exit_year", "q1_total", "q1_1a", "q1_1b", "q1_2", "q1_3",
-                "q1_4", "q2", "q3"):
-        ask(qid)
-    if ask("q4") == 2:
-        skip("q4_1", "q4_2")
-    elif ask("q4_1") == 1:
-        skip("q4_2")
-    else:
-        ask("q4_2")
-    if ask("q5") == 1:
-        skip("q5_1")
-    else:
-        ask("q5_1")
-    ask("q6")
-    ask("q6_1")
-    if ask("q7") == 2:
-        skip("q7_1a", "q7_1b", "q7_1c", "q7_1d")
-    else:
-        for qid in ("q7_1a", "q7_1b", "q7_1c", "q7_1d"):
-            ask(qid)
-    q8 = ask("q8")
-    if q8 == 3:
-        skip("q8_1", "q8_2", "q8_3", "q8_4", "q8_5")
-    else:
-        if q8 == 1:
-            skip("q8_1")
-        else:
-            ask("q8_1")
-        ask("q8_2")
-        if ask("q8_3") == 1:
-            skip("q8_4")
-        else:
-            ask("q8_4")
-        ask("q8_5")
-    if ask("q9") == 1:
-        skip("q9_1a", "q9_1b", "q9_1c")
-    else:
-        ask("q9_1a")
-        ask("q9_1b")
-        ask("q9_1c")
-    if ask("q10") == 2:
-        skip("q10_1")
-    else:
-        ask("q10_1")
-    if ask("q11") == 2:
-        skip("q11_1")
-    else:
-        ask("q11_1")
-    if ask("q12") == 2:
-        skip("q12_1")
-    else:
-        ask("q12_1")
-    if ask("q12_2") == 2:
-        skip("q12_3")
-    else:
-        ask("q12_3")
-    if ask("q13") == 2:
-        skip("q13_1a", "q13_1b")
-    else:
-        ask("q13_1a")
-        ask("q13_1b")
-    if ask("q14") == 2:
-        skip("q14_1")
-    else:
-        ask("q14_1")
-    ask("q14_2")
-    if ask("q14_3") == 2:
-        skip("q14_4")
-    else:
-        ask("q14_4")
-    if ask("q15") == 2:
-        skip("q15_1a", "q15_1b")
-    else:
-        ask("q15_1a")
-        ask("q15_1b")
-    ask("q16")
-    ask("q17")
-    ask("q18")
-    if ask("q19") == 2:
-        skip("q19_1")
-    else:
-        ask("q19_1")
-    for qid in ("q20", "respondent_sign", "proxy_note", "reviewer_unit", "reviewer_sign",
-                "survey_date"):
-        ask(qid)
-
-    # the checks, each applying once every question it names has an answer
-    e = env.get
-    total, a, b, c, d = e("q1_total"), e("q1_1a"), e("q1_1b"), e("q1_2"), e("q1_3")
-    if None not in (total, a, b, c, d) and not num_eq(total, a + b + c + d):
-        out.append(("income_total", "error", ("q1_total", "q1_1a", "q1_1b", "q1_2", "q1_3"),
-                    "总收入应等于工资性收入、生产经营性收入、财产性收入与转移性收入之和（1—1至1—3）"))
-    size, costs = e("household_size"), e("q1_4")
-    if total is not None and costs is not None and size:
-        per_capita = (total - costs) / size
-        env["q1_per_capita"] = per_capita
-        if per_capita < INCOME_LINE:
-            out.append(("below_income_line", "warning", ("q1_per_capita",),
-                        "人均纯收入低于收入标准线，请核实并列入疑似问题台账"))
-    if e("q4_1") == 1 and e("q10") == 2:
-        out.append(("school_consistency", "error", ("q4_1", "q10"),
-                    "第4题填写有在校生，此处不能为“否”，不允许通过审核提交"))
-    if e("q11") == 2:
-        out.append(("no_health_policy", "warning", ("q11",),
-                    "建档立卡以来未享受过健康扶贫政策，请核实（允许提交）"))
-    loan, subsidy = e("q15_1a"), e("q15_1b")
-    if loan is not None and subsidy is not None and not subsidy <= loan:
-        out.append(("subsidy_le_loan", "error", ("q15_1a", "q15_1b"), "享受的贴息金额不能超过贷款金额"))
-    return out
-
-
-# == annex6: the plain-Python interview baseline ==================================================
-ORDER = [qid for qid in SPEC]  # the asked questions, in form order (q1_per_capita is computed)
-INDEX = {qid: i for i, qid in enumerate(ORDER)}
-JUMPS: dict[str, tuple[tuple[int, str], ...]] = {
-    "q4": ((2, "q5"),), "q4_1": ((1, "q5"),), "q5": ((1, "q6"),), "q7": ((2, "q8"),),
-    "q8": ((3, "q9"), (1, "q8_2")), "q8_3": ((1, "q8_5"),), "q9": ((1, "q10"),),
-    "q10": ((2, "q11"),), "q11": ((2, "q12"),), "q12": ((2, "q12_2"),), "q12_2": ((2, "q13"),),
-    "q13": ((2, "q14"),), "q14": ((2, "q14_2"),), "q14_3": ((2, "q15"),), "q15": ((2, "q16"),),
-    "q19": ((2, "q20"),),
-}
-
-
-class PlainInterview:
-    """Annex 6 by hand: check the answer, keep it, find the next question."""
-
-    def __init__(self) -> None:
-        self.answers: dict[str, Any] = {}
-        self.history: list[tuple[str, int]] = []
-        self.cursor = 0
-
-    def answer(self, value: Any) -> str | None:
-        qid = ORDER[self.cursor]
-        check, arg, required = SPEC[qid]
-        if blank(value):
-            if required:
-                raise ValueError(f"{qid} is required")
-            value = None
-        else:
-            try:
-                value = check(value, arg)
-            except Bad as exc:
-                raise ValueError(exc.message) from None
-        self.answers[qid] = value
-        self.history.append((qid, self.cursor))
-        nxt = self.cursor + 1
-        for code, target in JUMPS.get(qid, ()):
-            if value == code:
-                nxt = INDEX[target]
-                break
-        self.cursor = nxt
-        return ORDER[nxt] if nxt < len(ORDER) else None
-
-    def back(self) -> str | None:
-        if not self.history:
-            return None
-        qid, self.cursor = self.history.pop()
-        return qid
-
-
 # == the measurements =============================================================================
-def bench_load(sizes: list[int], quick: bool, tmp: Path) -> None:
+def bench_load(sizes: list[int], quick: bool, tmp: Path) -> list[dict[str, Any]]:
     print("\nA. Load + compile: qengine.load(path) vs yaml.compose(text, Loader=CSafeLoader)")
     rows = []
     per_q: dict[int, tuple[float, float]] = {}
@@ -611,62 +187,13 @@ def bench_load(sizes: list[int], quick: bool, tmp: Path) -> None:
     print(f"  growth (collector off): {g_off:.2f} -> "
           f"{'at most linear' if g_off <= GROWTH_SLACK else 'WORSE than linear'} "
           f"[{verdict(g_off <= GROWTH_SLACK)}]")
+    return [{"name": "load growth per question (collector off)", "value": g_off,
+             "target": f"<= {GROWTH_SLACK}x", "passed": g_off <= GROWTH_SLACK,
+             "detail": f"time per question at {largest} / at {mid} questions"}]
 
 
-def bench_validate_annex6(count: int, repeat: int) -> None:
-    print(f"\nB1. validate on annex6: {count} records (30% with one mistake) vs a hand-written "
-          "validator")
-    form = qengine.load("annex6")
-    records = annex6_records(count)
-    mismatches = detail = 0
-    n_ok = 0
-    rules: dict[str, int] = {}
-    for i, rec in enumerate(records):
-        rep = form.validate(rec)
-        for v in rep.violations:
-            rules[v.rule] = rules.get(v.rule, 0) + 1
-        base = baseline_validate(rec)
-        base_ok = not any(v[1] == "error" for v in base)
-        n_ok += rep.ok
-        if rep.ok != base_ok:
-            mismatches += 1
-            print(f"  MISMATCH record {i}: qengine ok={rep.ok} {rep.violations}; baseline {base}")
-        mine = sorted((v.rule, v.severity, v.questions) for v in rep.violations)
-        theirs = sorted((v[0], v[1], tuple(sorted(v[2], key=lambda q: INDEX.get(q, 99))))
-                        for v in base)
-        if mine != theirs:
-            detail += 1
-            if detail <= 3:
-                print(f"  detail differs, record {i}: qengine {mine} baseline {theirs}")
-        if rep.ok and form.path(rec) != [k for k in rec if k in INDEX]:
-            raise AssertionError(f"record {i}: the hand-rolled walk and form.path disagree")
-    print(f"  records: {n_ok} ok, {count - n_ok} with errors; ok/not-ok mismatches: {mismatches}; "
-          f"records whose violations differ in detail: {detail}")
-    print("  violations seen: " + ", ".join(f"{k} {v}" for k, v in sorted(rules.items())))
-    assert mismatches == 0, "qengine and the baseline disagree on ok/not ok"
-
-    def run_q(recs: list[Any]) -> None:
-        validate = form.validate
-        for rec in recs:
-            validate(rec).ok  # noqa: B018
-
-    def run_b(recs: list[Any]) -> None:
-        for rec in recs:
-            not any(v[1] == "error" for v in baseline_validate(rec))
-
-    t_q, t_b = best_pair_chunked(run_q, run_b, records, 25, repeat)
-    valid = [r for i, r in enumerate(records) if i % 10 not in (3, 6, 9)]
-    t_qv, t_bv = best_pair_chunked(run_q, run_b, valid, 25, repeat)
-    rows = [["all records", f"{count / t_q:,.0f}", f"{count / t_b:,.0f}", fmt_time(t_q / count),
-             fmt_time(t_b / count), f"{t_q / t_b:.2f}x"],
-            ["valid only", f"{len(valid) / t_qv:,.0f}", f"{len(valid) / t_bv:,.0f}",
-             fmt_time(t_qv / len(valid)), fmt_time(t_bv / len(valid)), f"{t_qv / t_bv:.2f}x"]]
-    table(["", "qengine rec/s", "baseline rec/s", "qengine/rec", "baseline/rec", "ratio"], rows)
-    print(f"  target validate <= {VALIDATE_TARGET}x hand-written: {t_q / t_b:.2f}x "
-          f"[{verdict(t_q / t_b <= VALIDATE_TARGET)}]")
-
-
-def bench_validate_synthetic(sizes: list[int], forms: dict[int, Any], quick: bool) -> None:
+def bench_validate_synthetic(sizes: list[int], forms: dict[int, Any], quick: bool
+                             ) -> dict[str, Any]:
     """Fills ``forms`` with the compiled synthetic forms, for bench_interview."""
     print("\nB2. validate on synthetic forms (20% of records with one mistake) vs a generic "
           "plain-Python loop (bench/generic_baseline.py)")
@@ -708,56 +235,13 @@ def bench_validate_synthetic(sizes: list[int], forms: dict[int, Any], quick: boo
           f"{gb:.2f}; qengine relative to the loop {rel:.2f} -> "
           f"{'linear (up to memory effects)' if rel <= GROWTH_SLACK else 'WORSE than linear'} "
           f"[{verdict(rel <= GROWTH_SLACK)}]")
+    return {"name": "validate growth per question vs generic loop", "value": rel,
+            "target": f"<= {GROWTH_SLACK}x", "passed": rel <= GROWTH_SLACK,
+            "detail": f"time per question at {largest} / at {mid}, relative to the generic loop"}
 
 
-def bench_interview(count: int, repeat: int, forms: dict[int, Any], quick: bool) -> None:
-    print(f"\nC. Interview steps on annex6: {count} full interviews, answer() each question on "
-          "the path, then back() to the start")
-    form = qengine.load("annex6")
-    rng = random.Random(66)
-    paths = [list(annex6_record(rng).items()) for _ in range(count)]
-    steps = sum(len(p) for p in paths)
-    for p in paths[:20]:  # both walk the same path
-        iv, pi = form.start(), PlainInterview()
-        for qid, v in p:
-            assert iv.current.id == qid == ORDER[pi.cursor], (qid, iv.current.id)
-            iv.answer(v)
-            pi.answer(v)
-        assert iv.finished and pi.cursor == len(ORDER)
-
-    def one(make: Callable[[], Any], p: list[tuple[str, Any]]) -> tuple[float, float, float]:
-        clock = time.perf_counter
-        t0 = clock()
-        iv = make()
-        t1 = clock()
-        answer = iv.answer
-        for _qid, v in p:
-            answer(v)
-        t2 = clock()
-        back = iv.back
-        for _ in range(len(p)):
-            back()
-        t3 = clock()
-        return t1 - t0, t2 - t1, t3 - t2
-
-    # per interview, the best of ``repeat`` alternating runs of each phase, summed
-    best_q = [[math.inf] * 3 for _ in paths]
-    best_b = [[math.inf] * 3 for _ in paths]
-    for _ in range(repeat):
-        gc.collect()
-        for k, p in enumerate(paths):
-            best_q[k] = [min(x, y) for x, y in zip(best_q[k], one(form.start, p), strict=True)]
-            best_b[k] = [min(x, y) for x, y in zip(best_b[k], one(PlainInterview, p), strict=True)]
-    per = (count, steps, steps)
-    q = [sum(b[i] for b in best_q) / per[i] for i in range(3)]
-    b = [sum(x[i] for x in best_b) / per[i] for i in range(3)]
-    rows = [[name, fmt_time(x), fmt_time(y), f"{x / y:.1f}x"]
-            for name, x, y in zip(("start()", "answer()", "back()"), q, b, strict=True)]
-    table(["step", "qengine", "baseline", "ratio"], rows)
-    print(f"  ({steps / count:.0f} answers per interview on average)")
-    if quick:
-        return
-    print("\n   answer() over one whole interview of a synthetic form (growth with form size)")
+def bench_interview_growth(forms: dict[int, Any]) -> None:
+    print("\nC. answer() over one whole interview of a synthetic form (growth with form size)")
     rows = []
     for n in (1000, 10000):
         f = forms.get(n) or qengine.load_text(make_form(n, seed=n))
@@ -772,6 +256,18 @@ def bench_interview(count: int, repeat: int, forms: dict[int, Any], quick: bool)
         assert iv.finished
         rows.append([f"{n}", f"{len(items)}", fmt_time(t), fmt_time(t / len(items))])
     table(["questions", "answers", "whole interview", "per answer()"], rows)
+
+
+def summary(figures: list[dict[str, Any]]) -> None:
+    """Every target of issue 8, one line each: the figure, the target, PASS or FAIL."""
+    print("\nSummary (ratios are qengine / baseline measured side by side in this run)")
+    width = max(len(f["name"]) for f in figures)
+    for f in figures:
+        mark = "info" if f["passed"] is None else "PASS" if f["passed"] else "FAIL"
+        value = f["value"]
+        shown = f"{value:.2f}x" if isinstance(value, float) else str(value)
+        print(f"  {f['name'].ljust(width)}  {shown:>8}  target {f['target']:<12} [{mark}]")
+        print(f"  {''.ljust(width)}  {f['detail']}")
 
 
 def source_state() -> str:
@@ -805,12 +301,21 @@ def main() -> None:
     print(source_state())
     load_sizes = [50, 200, 1000, 2000] if quick else [50, 200, 1000, 2000, 5000, 10000]
     with tempfile.TemporaryDirectory(prefix="qengine-bench-") as tmp:
-        bench_load(load_sizes, quick, Path(tmp))
+        load_figures = bench_load(load_sizes, quick, Path(tmp))
     gc.collect()
     forms: dict[int, Any] = {}
-    bench_validate_annex6(200 if quick else 500, 7 if quick else 15)
-    bench_validate_synthetic([50, 1000, 2000] if quick else [50, 1000, 10000], forms, quick)
-    bench_interview(50 if quick else 200, 5 if quick else 9, forms, quick)
+    growth = bench_validate_synthetic([50, 1000, 2000] if quick else [50, 1000, 10000], forms, quick)
+    if not quick:
+        bench_interview_growth(forms)
+    figures = [*load_figures, growth]
+    for name in ("annex6", "load", "e2e"):  # the scripts of each target, measured in this process
+        module = importlib.import_module(name)
+        print(f"\n{name}: {module.__doc__.splitlines()[0]}")
+        found = module.measure(quick)
+        for f in found:
+            print(f"  {f['name']}: {f['value']:.2f} ({f['target']}) {f['detail']}")
+        figures += found
+    summary(figures)
     print(f"\ntotal run time {time.perf_counter() - started:.0f} s")
 
 
