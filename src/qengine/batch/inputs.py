@@ -23,8 +23,10 @@ format is known and its first bytes agree), so that a bad argument stops the run
 from __future__ import annotations
 
 import csv
+import errno
 import gzip
 import os
+import stat
 import sys
 import zlib
 from collections.abc import Iterable, Iterator
@@ -107,8 +109,17 @@ def inspect_input(name: str, *, kind: str | None = None, sheet: str | None = Non
     if kind == "xlsx" and gz:
         raise InputError(f"{name}: a gzip-compressed workbook is not read; decompress it first")
     try:
+        st = os.stat(name)
+        if stat.S_ISDIR(st.st_mode):
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR))
+        if not stat.S_ISREG(st.st_mode):  # a pipe, /dev/stdin, a device: not read ahead
+            if not os.access(name, os.R_OK):
+                raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
+            if kind == "xlsx":
+                raise InputError(f"{name}: a workbook is read from a file, not a pipe or device")
+            return Input(name, kind, gz, None, sheet)
         with open(name, "rb") as fh:
-            size = os.fstat(fh.fileno()).st_size if os.path.isfile(name) else None
+            size = st.st_size
             head = fh.read(4)
             if gz:
                 if not head.startswith(_GZIP):
@@ -200,7 +211,7 @@ def read_input(inp: Input, *, max_line_bytes: int = MAX_LINE_BYTES, offset: int 
     stream, under = _open(inp)
     try:
         reader = _Reader(stream, inp.shown)
-        if inp.name == STDIN:
+        if inp.size is None and not inp.gzip:  # standard input, a pipe: not looked at before
             _check_head(inp.shown, inp.kind, reader.peek(8)[:8], False)
         tell = under.tell if under is not None and under.seekable() else None
 
