@@ -79,6 +79,19 @@ def test_fast_and_full_schema_checks_agree() -> None:
                              "message": "m"}]},
         {**good, "title": {"zh": 3}}, {**good, "choice_lists": {"x": []}},
     ]
+    # The two oneOf that the fast check restates (schema._fast_verdict): a question's choices, and
+    # a question's own checks.
+    check = {"id": "c", "severity": "error", "message": "m"}
+    for choices in ("yesno", "Bad", 3, [], [{"code": 1, "label": "x"}], [{"code": "x"}], None,
+                    [{"code": 1, "label": "x"}, "yesno"], {"code": 1}):
+        mutants.append({**good, "sections": [{**good["sections"][1], "questions": [
+            {**q, "type": "single", "choices": choices}]}]})
+    for extra in ({}, {"when": "a"}, {"assert": "a"}, {"when": "a", "assert": "b"}, {"when": 3}):
+        for where in ("question", "form"):
+            c = {**check, **extra}
+            mutants.append({**good, "checks": [c]} if where == "form" else {
+                **good, "sections": [{**good["sections"][1], "questions": [
+                    {**q, "checks": [c]}]}]})
     for doc in docs + mutants:
         assert is_valid(doc) == (not list(_validator().iter_errors(doc))), doc.get("form")
 

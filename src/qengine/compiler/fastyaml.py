@@ -23,7 +23,7 @@ from typing import Any
 
 import yaml
 
-from qengine.compiler.loader import _IMPLICIT_FIRST, MAX_DEPTH, LList, LMap
+from qengine.compiler.loader import IMPLICIT_FIRST, MAX_DEPTH, LList, LMap
 from qengine.lang.nodes import MAX_NUMBER_CHARS, number_problem
 from qengine.location import SourceLocation
 
@@ -45,7 +45,6 @@ _SQ = re.compile(r"'([^']*(?:''[^']*)*)'")
 _FLOW_PLAIN = re.compile(r"(?:[^\s,\[\]{}#&*!|>'\"%@`?:\-]|-(?=[^\s,\[\]{}]))[^,\[\]{}:#]*")
 _FLOW_SEP = re.compile(r" *([,}\]])")
 _END = re.compile(r" *(?:#.*)?")
-_INDICATOR_FIRST = frozenset("-?:,[]{}#&*!|>'\"%@`")
 _ESCAPES = {'\\"': '"', "\\\\": "\\", "\\/": "/", "\\n": "\n", "\\t": "\t"}
 _ESCAPE = re.compile(r'\\["\\/nt]')
 
@@ -71,7 +70,7 @@ def _plain(value: str) -> Any:
     """A plain scalar's value, as libyaml with PyYAML's safe resolver makes it (give up on
     anything the loader would report)."""
     first = value[0]
-    if first not in _IMPLICIT_FIRST:
+    if first not in IMPLICIT_FIRST:
         return value
     if first in _LETTERS:
         if value in _BOOLS:
@@ -182,7 +181,7 @@ class _Flow:
                 key_text = groups[i]
                 if key_text is None:
                     break
-                key = _plain(key_text) if key_text[0] in _IMPLICIT_FIRST else key_text
+                key = _plain(key_text) if key_text[0] in IMPLICIT_FIRST else key_text
                 if key in node:
                     raise _GiveUp
                 quoted = groups[i + 1]
@@ -191,7 +190,7 @@ class _Flow:
                     value_locs[key] = new_loc(located, (file, number, flat.start(i + 2) + 1))
                 else:
                     plain = groups[i + 2]
-                    node[key] = _plain(plain) if plain[0] in _IMPLICIT_FIRST else plain
+                    node[key] = _plain(plain) if plain[0] in IMPLICIT_FIRST else plain
                     value_locs[key] = new_loc(located, (file, number, flat.start(i + 3) + 1))
                 key_locs[key] = new_loc(located, (file, number, flat.start(i + 1) + 1))
             return node, loc, flat.end()
@@ -200,14 +199,14 @@ class _Flow:
             m = pair(line, pos)
             if m is not None:
                 key_text, quoted, plain, sep = m.groups()
-                key = _plain(key_text) if key_text[0] in _IMPLICIT_FIRST else key_text
+                key = _plain(key_text) if key_text[0] in IMPLICIT_FIRST else key_text
                 if key in node:
                     raise _GiveUp
                 if quoted is not None:
                     node[key] = _ESCAPE.sub(_unescape, quoted) if "\\" in quoted else quoted
                     value_locs[key] = new_loc(located, (file, number, m.start(2) + 1))
                 else:
-                    node[key] = _plain(plain) if plain[0] in _IMPLICIT_FIRST else plain
+                    node[key] = _plain(plain) if plain[0] in IMPLICIT_FIRST else plain
                     value_locs[key] = new_loc(located, (file, number, m.start(3) + 1))
                 key_locs[key] = new_loc(located, (file, number, m.start(1) + 1))
                 pos = m.end()
@@ -305,21 +304,21 @@ def _parse(text: str, file: str) -> LMap | None:
     new_loc = tuple.__new__
     located = SourceLocation
     match_line = _LINE.match
-    implicit = _IMPLICIT_FIRST
+    implicit = IMPLICIT_FIRST
     no_key = _NO_KEY
     # The open block collections, innermost last, on a sentinel: [indent, container, pending key,
     # its location]. A mapping's pending key is one whose value is on the lines below it.
     stack: list[list[Any]] = [[-1, None, no_key, None]]
     root: LMap | None = None
     for number, line in enumerate(text.split("\n"), 1):
+        if len(line) > _MAX_LINE:
+            raise _GiveUp
         m = match_line(line)
         indent_text, dash, key_text, dq, sq, plain, empty, other = m.groups()
         if dash is None and key_text is None:
             if empty is not None:
                 continue  # a blank line or a comment
             raise _GiveUp  # a value where a key belongs, a document marker, a directive ...
-        if len(line) > _MAX_LINE:
-            raise _GiveUp
         indent = len(indent_text)
         # The value on this line, if any.
         if dq is not None:

@@ -102,18 +102,30 @@ def effective(q: QuestionDef) -> dict[str, Any]:
 
 
 def _texts(texts: Mapping[str, str]) -> dict[str, str]:
-    return {str(k): str(v) for k, v in texts.items()}
+    # The model's texts map language (text) to text already; a plain copy is all it takes.
+    return dict(texts)
 
 
 def _question(q: QuestionDef) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "id": q.id, "number": q.number, "labels": _texts(q.labels), "hints": _texts(q.hints),
+    defaults = TYPE_DEFAULTS.get(q.type)
+    lo, hi, decimals, max_length = q.min, q.max, q.decimals, q.max_length
+    if defaults is not None:  # effective(q), inline: this runs once per question
+        if lo is None:
+            lo = defaults.get("min")
+        if hi is None:
+            hi = defaults.get("max")
+        if decimals is None:
+            decimals = defaults.get("decimals")
+        if max_length is None:
+            max_length = defaults.get("max_length")
+    return {
+        "id": q.id, "number": q.number, "labels": dict(q.labels), "hints": dict(q.hints),
         "type": q.type, "section": q.section, "required": q.required, "unit": q.unit,
-        **effective(q), "none_ok": bool(getattr(q, "none_ok", False)),
-        "choices": [{"code": c.code, "labels": _texts(c.labels)} for c in q.choices],
+        "min": lo, "max": hi, "decimals": decimals, "max_length": max_length,
+        "none_ok": bool(q.none_ok),
+        "choices": [{"code": c.code, "labels": dict(c.labels)} for c in q.choices],
         "at": [q.loc.line, q.loc.column],
     }
-    return out
 
 
 def _resolve_targets(form: FormDef, diag: Diagnostics) -> dict[tuple[str, int], int]:

@@ -122,6 +122,7 @@ class FormDef:
 
 
 _ID = re.compile(r"[a-z][a-z0-9_]*")
+_NO_TEXTS: Texts = MappingProxyType({})
 
 
 def circled_or_int(value: Any) -> int | float | None:
@@ -161,14 +162,18 @@ class _Builder:
 
     # -- texts -----------------------------------------------------------------------------
     def text(self, container: Any, key: Any, what: str) -> Texts:
-        value = container.get(key) if isinstance(container, dict) else None
-        loc = container.where(key) if isinstance(container, (LMap, LList)) else None
-        if isinstance(value, str):
+        if type(container) is LMap:  # nearly always: read it directly
+            value = container.get(key)
+            loc: SourceLocation | None = container.value_locs.get(key, container.loc)
+        else:
+            value = container.get(key) if isinstance(container, dict) else None
+            loc = container.where(key) if isinstance(container, (LMap, LList)) else None
+        if type(value) is str:
             out = {self.languages[0]: value}
         elif isinstance(value, dict):
             out = {str(k): v for k, v in value.items() if isinstance(v, str)}
         else:
-            return MappingProxyType({})
+            return _NO_TEXTS
         if loc is not None:
             self.text_locs.append((loc, what, tuple(out)))
         return MappingProxyType(out)
@@ -285,20 +290,22 @@ class _Builder:
     def choices(self, items: LList, what: str) -> tuple[ChoiceDef, ...]:
         out: list[ChoiceDef] = []
         codes: dict[int, SourceLocation] = {}
+        item_locs = items.item_locs
         for i, c in enumerate(items):
             if not isinstance(c, LMap):
                 continue
             code = c.get("code")
-            if not isinstance(code, int) or isinstance(code, bool):
+            if type(code) is not int:  # a bool is no code either
                 continue
+            where = c.value_locs.get("code", c.loc)
             if code in codes:
-                self.diag.fail(c.where("code"), "duplicate_code",
+                self.diag.fail(where, "duplicate_code",
                                f"duplicate choice code {code} in {what} (first at line "
                                f"{codes[code].line})")
                 continue
-            codes[code] = c.where("code")
+            codes[code] = where
             out.append(ChoiceDef(code, self.text(c, "label", f"{what} choice {code}"),
-                                 items.where(i)))
+                                 item_locs[i] if i < len(item_locs) else items.loc))
         return tuple(out)
 
     def question(self, q: LMap, index: int, section: str,

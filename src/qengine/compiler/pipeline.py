@@ -16,7 +16,7 @@ import attrs
 from qengine.compiler import cache as machine_cache
 from qengine.compiler.files import decode_text, read_bytes
 from qengine.errors import Diagnostics, FormError, Problem, sorted_problems
-from qengine.location import SourceLocation
+from qengine.location import SourceLocation, caret_excerpt
 from qengine.runtime.form import Form
 
 if TYPE_CHECKING:
@@ -60,21 +60,32 @@ def compile_source(text: str, file: str = "<string>") -> Compiled:
     from qengine.compiler.schema import check_schema
     from qengine.compiler.typecheck import check_types
 
-    diag = Diagnostics(file, text)
+    # The source lines (for the caret under each problem) are split only when there are problems.
+    diag = Diagnostics(file)
     data = parse_yaml(text, file, diag)
     if data is None and not diag.has_errors:
         diag.fail(SourceLocation(file, 1, 1), "schema", "the form file is empty")
     if data is None or diag.has_errors:
-        return Compiled(None, None, None, sorted_problems(diag.problems))
+        return Compiled(None, None, None, _located(diag.problems, text))
     check_schema(data, diag, file)
     if not isinstance(data, LMap):  # the schema check reported what it is instead
-        return Compiled(None, None, None, sorted_problems(diag.problems))
+        return Compiled(None, None, None, _located(diag.problems, text))
     definition = build_definition(data, diag, file)
     types = check_types(definition, diag)
     # Lowering also checks jump targets; it returns None when any problem so far is an error.
     machine = lower_definition(definition, types, diag, file)
     form = Form(machine) if machine is not None else None
-    return Compiled(definition, machine, form, sorted_problems(diag.problems))
+    return Compiled(definition, machine, form, _located(diag.problems, text))
+
+
+def _located(problems: list[Problem], text: str) -> list[Problem]:
+    """The problems in order, each with its source line and caret (as ``Diagnostics(file, text)``
+    would have given them)."""
+    if not problems:
+        return []
+    lines = text.splitlines()
+    return sorted_problems(Problem(p.location, p.code, p.message, p.severity,
+                                   caret_excerpt(lines, p.location)) for p in problems)
 
 
 def compile_text(text: str, file: str = "<string>") -> tuple[Form | None, list[Problem]]:
