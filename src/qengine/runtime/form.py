@@ -28,8 +28,17 @@ from qengine.runtime.results import (
     Transition,
     Violation,
 )
-from qengine.runtime.values import is_blank, make_coercers
-from qengine.runtime.walk import Env, Step, Walk, make_route, next_asked, walk
+from qengine.runtime.values import accepts, is_blank, make_coercers
+from qengine.runtime.walk import (
+    Env,
+    Step,
+    Walk,
+    code_table,
+    make_code_route,
+    make_route,
+    next_asked,
+    walk,
+)
 
 if TYPE_CHECKING:
     from qengine.runtime.interview import Interview
@@ -109,6 +118,17 @@ def _location(file: str | None, at: list[int] | None) -> SourceLocation | None:
     return SourceLocation(file or "<machine>", at[0], at[1]) if at else None
 
 
+def _code_of(rule: Mapping[str, Any], q: Question) -> int | None:
+    """The code of a jump of single choice ``q`` written ``q == code`` (the paper's jumps), else
+    None."""
+    if q.type != "single" or rule["op"] != "eq":
+        return None
+    left, right = rule["args"]
+    if left["op"] == "answer" and left["id"] == q.id and right["op"] == "code":
+        return int(right["value"])
+    return None
+
+
 class Form:
     """A form, ready to run. Made by :func:`qengine.load`, :func:`qengine.load_text` or
     :meth:`Form.from_json`; pickles (through its machine) for worker processes."""
@@ -156,21 +176,29 @@ class Form:
         transitions: list[Transition] = []
         asked = [q.id for q in self.questions if not q.computed]
         following = dict(zip(asked, [*asked[1:], END]))
+        tables: list[dict[int, tuple[int, int]] | None] = []
         for q in self.questions:
             entered, strict = make_coercers(q)
+            written = jumps_of.get(q.id, ())
             jumps = tuple((ev.expr(j["when"]), index.get(j["target"], len(self.questions)))
-                          for j in jumps_of.get(q.id, ()))
+                          for j in written)
+            codes = [_code_of(j["when"], q) for j in written]
+            table = (code_table([(c, t) for c, (_g, t) in zip(codes, jumps, strict=True)])
+                     if written and None not in codes else None)
+            tables.append(table)
+            route = make_code_route(q.id, table) if table is not None else make_route(jumps)
             steps.append(Step(q.id, q.index, entered, strict, q.required, q.type == "multiple",
-                              jumps, make_route(jumps), ev.computed.get(q.id)))
+                              jumps, route, ev.computed.get(q.id)))
             if not q.computed:
                 transitions += [Transition(q.id, j["target"], j["text"], _location(file, j["at"]))
                                 for j in jumps_of[q.id]]
                 transitions.append(Transition(q.id, following[q.id], None, q.location))
         self.steps: tuple[Step, ...] = tuple(steps)
         #: what an interview step needs of each question, by index: (id, entered coercer,
-        #: required, route, the question), and the first asked index at or after each index
-        self.interview_plan = tuple((s.id, s.entered, s.required, s.route, q)
-                                    for s, q in zip(steps, self.questions, strict=True))
+        #: required, route, the question, its code table or None, and what the coercer takes
+        #: as it is: see values.accepts), and the first asked index at or after each index
+        self.interview_plan = tuple((s.id, s.entered, s.required, s.route, q, t, *accepts(q))
+                                    for s, q, t in zip(steps, self.questions, tables, strict=True))
         asked_from = [len(steps)] * (len(steps) + 1)
         for i in range(len(steps) - 1, -1, -1):
             asked_from[i] = asked_from[i + 1] if steps[i].compute is not None else i

@@ -16,6 +16,7 @@ import attrs
 
 from qengine.errors import AnswerError, ParamError, SnapshotError, SubmitError, describe
 from qengine.runtime.results import Findings, Violation
+from qengine.runtime.values import ACCEPT_CODE, ACCEPT_INT, ACCEPT_TEXT
 
 if TYPE_CHECKING:
     from qengine.runtime.form import Form, Question
@@ -141,8 +142,15 @@ class Interview(Findings):
         plan = self._plan
         if cursor >= len(plan):
             raise AnswerError(None, "finished")
-        qid, entered, required, route, _question = plan[cursor]
-        normalised = entered(value)  # may raise: nothing has changed yet
+        qid, entered, required, route, _question, table, kind, a, b = plan[cursor]
+        # what the coercer would return unchanged is taken at once (values.accepts)
+        if (kind == ACCEPT_CODE and type(value) is int and value in a) or (
+                kind == ACCEPT_INT and type(value) is int and a <= value <= b) or (
+                kind == ACCEPT_TEXT and type(value) is str and value.strip() and len(value) <= a
+                and value.isprintable()):
+            normalised = value
+        else:
+            normalised = entered(value)  # may raise: nothing has changed yet
         env = self._env
         if normalised is None:
             if required:
@@ -152,7 +160,11 @@ class Interview(Findings):
             env[qid] = normalised
         frontiers = self._frontiers
         frontier = frontiers[-1] if frontiers else 0
-        if route is not None:
+        if table is not None:  # jumps written `q == code`: the route is one lookup
+            hit = table.get(normalised) if type(normalised) is int else None
+            if hit is not None:
+                frontier = hit[1]
+        elif route is not None:
             hit = route(env)
             if hit is not None:
                 frontier = hit[1]

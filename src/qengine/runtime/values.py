@@ -55,6 +55,26 @@ def is_blank(value: Any) -> bool:
     return isinstance(value, (list, tuple)) and not value
 
 
+#: kinds of :func:`accepts`
+ACCEPT_NONE, ACCEPT_CODE, ACCEPT_INT, ACCEPT_TEXT = range(4)
+
+
+def accepts(q: Question) -> tuple[int, Any, Any]:
+    """What the ``entered`` coercer of ``q`` returns unchanged, for a caller that tests it inline
+    and skips the call: ``(ACCEPT_CODE, codes, None)`` an int among ``codes``; ``(ACCEPT_INT, lo,
+    hi)`` an int within ``lo..hi``; ``(ACCEPT_TEXT, limit, None)`` a str with a non-blank
+    character, at most ``limit`` long, printable; ``(ACCEPT_NONE, None, None)`` nothing."""
+    if q.type == "single":
+        return ACCEPT_CODE, frozenset(c.code for c in q.choices), None
+    if q.type in ("integer", "year", "money", "number"):
+        lo = -MAX_MAGNITUDE if q.min is None else max(-MAX_MAGNITUDE, q.min)
+        hi = MAX_MAGNITUDE if q.max is None else min(MAX_MAGNITUDE, q.max)
+        return ACCEPT_INT, lo, hi
+    if q.type == "text":
+        return ACCEPT_TEXT, q.max_length or 10000, None
+    return ACCEPT_NONE, None, None
+
+
 def make_coercers(q: Question) -> tuple[Coercer, Coercer]:
     """The ``entered`` and ``strict`` coercers of question ``q`` (see the module docstring)."""
     entered = _FACTORIES[q.type](q)

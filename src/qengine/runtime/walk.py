@@ -42,6 +42,26 @@ def make_route(jumps: Sequence[tuple[Guard, int]]) -> Route | None:
     return route
 
 
+def code_table(jumps: Sequence[tuple[int, int]]) -> dict[int, tuple[int, int]]:
+    """The jumps of a single choice written ``q == code`` ((code, index of the target) in
+    declaration order) as a table from code to (jump number, target): the first jump wins."""
+    table: dict[int, tuple[int, int]] = {}
+    for k, (code, target) in enumerate(jumps):
+        table.setdefault(code, (k, target))
+    return table
+
+
+def make_code_route(qid: str, table: Mapping[int, tuple[int, int]]) -> Route:
+    """The route of a single choice whose every jump is ``qid == code``: one lookup."""
+    get = table.get
+
+    def route(env: Env) -> tuple[int, int] | None:
+        value = env.get(qid)
+        return get(value) if type(value) is int else None
+
+    return route
+
+
 @attrs.frozen(slots=True)
 class Step:
     """What the runtime needs of one question, in form order (computed questions included)."""
