@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
+from functools import partial
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -299,8 +300,9 @@ class Form:
                 fast = self._warm(coerce)
             if fast:
                 env = self.resolve_params(params) if params else self._param_values
-                given = dict(record)  # what path and record are worked out from, later
-                return Report(fast(record, env), lambda: self._tracked(given, env, params, coerce))
+                # path and record are worked out when first asked for, from a copy
+                return Report(fast(record, env),
+                              partial(self._tracked, record.copy(), env, params, coerce))
         return self.interpret(record, params, coerce=coerce)
 
     def prepare(self) -> bool:
