@@ -155,13 +155,24 @@ class Summary:
 
     def add(self, report: Report) -> None:
         self.records += 1
-        if report.ok:
+        violations = report.violations
+        if not violations:  # most records: nothing more to count
             self.ok += 1
-        else:
+            return
+        errors = warnings = False
+        by_rule = self.by_rule
+        for v in violations:
+            if v.severity == "error":
+                errors = True
+            elif v.severity == "warning":
+                warnings = True
+            by_rule[v.rule] += 1
+        if errors:
             self.with_errors += 1
-        if report.warnings:
+        else:
+            self.ok += 1
+        if warnings:
             self.with_warnings += 1
-        self.by_rule.update(v.rule for v in report.violations)
 
     def merge(self, other: Summary) -> None:
         """Add the counts of ``other`` (another part of the same batch) to these."""
