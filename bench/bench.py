@@ -145,7 +145,7 @@ def bench_load(sizes: list[int], quick: bool, tmp: Path) -> list[dict[str, Any]]
         path.write_text(text, encoding="utf-8")
         repeat = 3 if n >= 5000 else 5 if n >= 2000 else 7 if n >= 1000 else 9
         repeat = min(repeat, 5) if quick else repeat
-        t_q, t_b = best_pair(lambda p=path: qengine.load(p),
+        t_q, t_b = best_pair(lambda p=path: qengine.load(p, cache=False),
                              lambda t=text: yaml.compose(t, Loader=yaml.CSafeLoader), repeat)
         per_q[n] = (t_q / n, t_b / n)
         ratios.append(t_q / t_b)
@@ -153,7 +153,7 @@ def bench_load(sizes: list[int], quick: bool, tmp: Path) -> list[dict[str, Any]]
                      f"{t_q / t_b:.1f}x", fmt_time(t_q / n), fmt_time(t_b / n), f"{repeat}"])
     annex_path = qengine.compiler.pipeline.resolve_source("annex6")
     annex_text = Path(annex_path).read_text("utf-8")
-    t_q, t_b = best_pair(lambda: qengine.load(annex_path),
+    t_q, t_b = best_pair(lambda: qengine.load(annex_path, cache=False),
                          lambda: yaml.compose(annex_text, Loader=yaml.CSafeLoader), 7)
     ratios.append(t_q / t_b)
     rows.append(["annex6 (69)", f"{len(annex_text.encode()) / 1e3:.0f} kB", fmt_time(t_q),
@@ -175,7 +175,7 @@ def bench_load(sizes: list[int], quick: bool, tmp: Path) -> list[dict[str, Any]]
     off = {}
     for n in (mid, largest):
         text = paths[n].read_text("utf-8")
-        off[n] = best_pair(lambda p=paths[n]: qengine.load(p),
+        off[n] = best_pair(lambda p=paths[n]: qengine.load(p, cache=False),
                            lambda t=text: yaml.compose(t, Loader=yaml.CSafeLoader), 2,
                            collector=False)
     g_off = off[largest][0] / largest / (off[mid][0] / mid)

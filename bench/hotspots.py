@@ -30,7 +30,7 @@ from synthetic import make_form, make_record
 
 import qengine
 from qengine.compiler.loader import parse_yaml
-from qengine.compiler.lower import compile_definition
+from qengine.compiler.lower import lower_definition
 from qengine.compiler.model import build_definition
 from qengine.compiler.schema import check_schema
 from qengine.compiler.typecheck import check_types
@@ -57,9 +57,12 @@ def stages(text: str, file: str) -> list[tuple[str, float]]:
     types = check_types(definition, diag)
     out.append(("check_types", clock() - t0))
     t0 = clock()
-    form = compile_definition(definition, types, diag, file)
-    out.append(("compile_definition", clock() - t0))
-    assert form is not None and not diag.has_errors
+    machine = lower_definition(definition, types, diag, file)
+    out.append(("lower_definition (the machine)", clock() - t0))
+    assert machine is not None and not diag.has_errors
+    t0 = clock()
+    qengine.Form(machine)
+    out.append(("Form(machine) (the runtime)", clock() - t0))
     return out
 
 
@@ -106,7 +109,7 @@ def main() -> None:
             for name, t in parts:
                 print(f"    {name:44s} {t:7.3f} s  {100 * t / total:5.1f}%")
 
-        profile(lambda: qengine.load(path), 30, f"qengine.load, {n} questions")
+        profile(lambda: qengine.load(path, cache=False), 30, f"qengine.load, {n} questions")
 
     form = qengine.load_text(text)
     rng = random.Random(1)

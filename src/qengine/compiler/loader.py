@@ -22,7 +22,7 @@ from qengine.lang.nodes import MAX_NUMBER_CHARS, number_problem
 from qengine.location import SourceLocation
 
 __all__ = ["MAX_DEPTH", "MAX_FILE_BYTES", "LList", "LMap", "decode_text", "parse_yaml",
-           "parse_yaml_events", "read_bytes", "read_text", "where"]
+           "read_bytes", "read_text", "where"]
 
 try:  # libyaml's C parser when present: several times faster
     _Parser: Any = yaml.CSafeLoader
@@ -36,7 +36,7 @@ _INT = "tag:yaml.org,2002:int"
 _FLOAT = "tag:yaml.org,2002:float"
 _BOOL = "tag:yaml.org,2002:bool"
 _NULL = "tag:yaml.org,2002:null"
-IMPLICIT_FIRST = _IMPLICIT_FIRST = frozenset(k for k in yaml.resolver.Resolver.yaml_implicit_resolvers if k)
+_IMPLICIT_FIRST = frozenset(k for k in yaml.resolver.Resolver.yaml_implicit_resolvers if k)
 _KNOWN_TAGS = {_STR, _INT, _FLOAT, _BOOL, _NULL, "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
 
 
@@ -77,20 +77,7 @@ def where(container: Any, key: Any) -> SourceLocation:
 
 
 def parse_yaml(text: str, file: str, diag: Diagnostics) -> Any:
-    """Parse YAML text into located data; problems go to ``diag`` and the result is then None.
-
-    The plain YAML that forms keep to is read by :func:`qengine.compiler.fastyaml.fast_parse`;
-    anything else (and every problem) by libyaml, from its events."""
-    from qengine.compiler.fastyaml import fast_parse  # it imports this module
-
-    data = fast_parse(text, file)
-    if data is not None:
-        return data
-    return parse_yaml_events(text, file, diag)
-
-
-def parse_yaml_events(text: str, file: str, diag: Diagnostics) -> Any:
-    """:func:`parse_yaml` by libyaml's events, for every file (the reference of the fast path)."""
+    """Parse YAML text into located data; problems go to ``diag`` and the result is then None."""
     parser = _Parser(text)
     try:
         return _build(parser, file, diag)
