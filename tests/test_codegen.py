@@ -406,3 +406,20 @@ def test_the_generated_function_has_no_builtins(annex6: qengine.Form) -> None:
     fn = codegen.build(annex6, annex6.to_json(), coerce=False, track=False)
     assert fn.__globals__["__builtins__"] == {}
     assert "open" not in fn.__globals__ and "__import__" not in fn.__globals__
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(
+    st.text(alphabet="0123456789Xx٣ ", min_size=16, max_size=19),
+    st.builds(lambda head, y, m, d, tail: f"{head}{y:04d}{m:02d}{d:02d}{tail}",
+              st.text("0123456789", min_size=6, max_size=6), st.integers(0, 2400),
+              st.integers(0, 13), st.integers(0, 32), st.text("0123456789X", min_size=4,
+                                                              max_size=4))))
+def test_the_fast_id_number_test_is_the_full_one(text: str) -> None:
+    """The generated validator's id-number test agrees with the coercer's check."""
+    from qengine.notation import check_id_number, id_check_digit, id_number_ok
+
+    assert id_number_ok(text) == (check_id_number(text) is None)
+    if len(text) == 18 and text[:17].isascii() and text[:17].isdigit():
+        fixed = text[:17] + id_check_digit(text[:17])
+        assert id_number_ok(fixed) == (check_id_number(fixed) is None)

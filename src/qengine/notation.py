@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import calendar
 import datetime as _dt
-import operator
 import re
 
 #: ① … ⑳ and their codes
@@ -19,7 +18,6 @@ _FULLWIDTH[0x3000] = 0x20  # the ideographic space
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
-_ID_OFFSET = 48 * sum(_ID_WEIGHTS)
 #: every MMDD of a calendar year, 0229 included (a leap year is checked apart)
 _MONTH_DAYS = frozenset(f"{m:02d}{d:02d}" for m in range(1, 13)
                         for d in range(1, calendar.monthrange(2000, m)[1] + 1))
@@ -71,19 +69,30 @@ def check_id_number(text: str) -> str | None:
     if month_day not in _MONTH_DAYS or text[6:10] == "0000" or (
             month_day == "0229" and not calendar.isleap(int(text[6:10]))):
         return "id_birth_date"
-    if _check_char(text.encode()) != text[17]:
+    if _check_char(text[:17]) != text[17]:
         return "id_check_digit"
     return None
+
+
+def id_number_ok(text: str) -> bool:
+    """``check_id_number(text) is None``, in one function for hot loops: 18 ASCII characters,
+    17 digits and a digit or ``X``, a real birth date, the right check character."""
+    head = text[:17]
+    return (len(text) == 18 and text.isascii() and head.isdigit()
+            and (text[17] == "X" or text[17].isdigit())
+            and text[10:14] in _MONTH_DAYS and text[6:10] != "0000"
+            and (text[10:14] != "0229" or calendar.isleap(int(text[6:10])))
+            and _ID_CHECK[2 * int(head, 13) % 11] == text[17])
 
 
 def id_check_digit(first17: str) -> str:
     """The GB 11643 check character for the first 17 digits of an id number."""
     if first17.isascii() and first17.isdigit():
-        return _check_char(first17.encode())
+        return _check_char(first17)
     return _ID_CHECK[sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS)) % 11]
 
 
-def _check_char(digits: bytes) -> str:
-    """The check character of ASCII digit bytes (only the first 17 count): each byte is 48 plus
-    its digit, so one C-level sum of products and one subtraction."""
-    return _ID_CHECK[(sum(map(operator.mul, digits, _ID_WEIGHTS)) - _ID_OFFSET) % 11]
+def _check_char(digits: str) -> str:
+    """The check character of 17 ASCII digits. The weights are 2**17 … 2**1 modulo 11, and
+    13 is 2 modulo 11, so the weighted sum is twice the digits read in base 13: one C call."""
+    return _ID_CHECK[2 * int(digits, 13) % 11]

@@ -29,7 +29,7 @@ from datetime import date as _date
 from typing import TYPE_CHECKING, Any
 
 from qengine.errors import AnswerError, describe
-from qengine.notation import check_id_number
+from qengine.notation import id_number_ok
 from qengine.runtime.evaluate import ORDER, REDUCE, num_eq, num_ne, safe_compare
 from qengine.runtime.machine import ANSWER_TYPES, MAX_MAGNITUDE, NUMERIC_TYPES, is_number
 from qengine.runtime.results import Check, Violation
@@ -132,11 +132,6 @@ def _h_utf8(text: str) -> bool:
     return True
 
 
-def _h_id(text: str) -> bool:
-    """An id number already in canonical form (what the coercer would return unchanged)."""
-    return check_id_number(text) is None
-
-
 def _h_ints(values: list[Any]) -> bool:
     for v in values:  # a loop: cheaper than all() over a generator for a few codes  # noqa: SIM110
         if type(v) is not int:
@@ -168,7 +163,7 @@ HELPERS: dict[str, Any] = {
     **{f"h_{op}": _compare(op) for op in _COMPARE},
     "h_numeq": num_eq, "h_num_eq": _numeric(True), "h_num_ne": _numeric(False),
     **{f"h_{op}": _aggregate(op) for op in REDUCE},
-    "h_in_num": _h_in_num, "h_in_dyn": _h_in_dyn, "h_utf8": _h_utf8, "h_id": _h_id,
+    "h_in_num": _h_in_num, "h_in_dyn": _h_in_dyn, "h_utf8": _h_utf8, "h_id": id_number_ok,
     "h_date": _h_date, "h_ints": _h_ints, "h_blank": _h_blank,
     "AnswerError": AnswerError, "type": type, "int": int, "float": float, "str": str,
     "list": list, "len": len, "set": set, "sorted": sorted,
@@ -440,7 +435,7 @@ class _Generator:
             return (f"type(x) is str and x.strip() and len(x) <= {lit(limit)} "
                     f"and (x.isprintable() or h_utf8(x))")
         if kind == "id_number":
-            return "type(x) is str and len(x) == 18 and x.isascii() and h_id(x)"
+            return "type(x) is str and h_id(x)"
         if kind == "date":
             bounds = "".join(f" and x {op} {lit(b)}" for op, b in ((">=", q["min"]), ("<=", q["max"]))
                              if b is not None)
