@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
-from functools import partial
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -292,7 +291,7 @@ class Form:
         After a few records (or :meth:`prepare`), the form validates with a function generated
         for it (:mod:`qengine.runtime.codegen`) that gives the same reports as :meth:`interpret`;
         the report's ``path`` and ``record`` are then worked out when first asked for, from the
-        record as it was passed (a shallow copy).
+        record passed: to change the record before reading them, validate a copy.
         """
         if type(record) is dict:
             fast = self._fast[coerce]
@@ -300,9 +299,8 @@ class Form:
                 fast = self._warm(coerce)
             if fast:
                 env = self.resolve_params(params) if params else self._param_values
-                # path and record are worked out when first asked for, from a copy
-                return Report(fast(record, env),
-                              partial(self._tracked, record.copy(), env, params, coerce))
+                # path and record are worked out when first asked for (see the docstring)
+                return Report(fast(record, env), (_tracked, self, record, env, params, coerce))
         return self.interpret(record, params, coerce=coerce)
 
     def prepare(self) -> bool:
@@ -527,3 +525,7 @@ class Form:
             hit = step.route(env) if step.route is not None else None
             first_jump[step.id] = None if hit is None else hit[0]
         return asked
+
+
+#: the walk of a report of the generated validator, worked out when first asked for
+_tracked = Form._tracked

@@ -56,9 +56,9 @@ class Report(Findings):
 
     __slots__ = ("_walk", "violations")
 
-    def __init__(self, violations: list[Violation], walk: Walk | Callable[[], Walk] | None) -> None:
-        """``walk`` is the walk of the record, or a function that makes it when ``path`` or
-        ``record`` is first asked for (validation itself never needs them)."""
+    def __init__(self, violations: list[Violation], walk: Walk | tuple[Any, ...] | None) -> None:
+        """``walk`` is the walk of the record, or ``(function, *arguments)`` that makes it when
+        ``path`` or ``record`` is first asked for (validation itself never needs them)."""
         self.violations: tuple[Violation, ...] = tuple(violations)
         self._walk = walk
 
@@ -72,8 +72,9 @@ class Report(Findings):
 
     def _walked(self) -> Any:
         walk = self._walk
-        if walk is not None and not hasattr(walk, "path"):
-            walk = self._walk = walk()  # type: ignore[operator]
+        if type(walk) is tuple:
+            make, *arguments = walk
+            walk = self._walk = make(*arguments)
         return walk
 
     @property
