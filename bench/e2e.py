@@ -199,7 +199,7 @@ def dask_scaling(n: int, repeat: int = 3) -> list[dict[str, Any]]:
     rates: dict[int, float] = {}
     for workers in (1, 2):
         with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                          dashboard_address=None, silence_logs=logging.ERROR) as cluster, \
+                          dashboard_address=None, silence_logs=logging.CRITICAL) as cluster, \
                 Client(cluster) as client:
             best = float("inf")
             for _ in range(repeat):

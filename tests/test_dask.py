@@ -64,7 +64,7 @@ def records_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def client() -> Iterator[Any]:
     cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                       dashboard_address=None, silence_logs=40)
+                                       dashboard_address=None, silence_logs=50)
     with distributed.Client(cluster) as c:
         yield c
     cluster.close()
@@ -119,6 +119,22 @@ def test_a_bag_of_lines_equals_the_serial_result(annex6: qengine.Form, client: A
     assert result.summary == expected
     lines = [line for _f, line, _v in result.violations]
     assert lines == sorted(lines) and lines[0] == 1
+
+
+def test_a_bag_of_records_and_lines(annex6: qengine.Form, client: Any) -> None:
+    """A bag of records (dicts) and text lines, without paths: each partition counts its lines."""
+    records = [json.loads(line) for line in SAMPLE]
+    items: list[Any] = [*records, *(line.decode() for line in SAMPLE), "{oops"]
+    bag = dask_bag.from_sequence(items, npartitions=3)
+    result = validate_bag(annex6, bag, client=client)
+    expected = Summary()
+    for r in [*records, *records]:
+        expected.add(annex6.validate(r))
+    expected.records += 1
+    expected.with_errors += 1
+    expected.by_rule["bad_json"] += 1
+    assert result.summary == expected.to_dict() and result.partitions == 3
+    assert {f for f, _l, _v in result.violations} <= {"partition 0", "partition 1", "partition 2"}
 
 
 def test_the_command_on_the_cluster(client: Any, records_file: Path, serial: BagResult) -> None:

@@ -10,7 +10,8 @@ the run goes on).
 The data is either paths or URLs (anything :func:`dask.bytes.read_bytes` reads: local paths, globs,
 ``s3://bucket/*.jsonl`` with s3fs, ``.gz`` files), read as bytes in blocks of ``blocksize`` (None:
 one partition per file; a compressed file is always one), or a :class:`dask.bag.Bag` of text lines
-(``dask.bag.read_text(...)``; with ``include_path=True`` its elements are ``(line, path)``).
+(``dask.bag.read_text(...)``; with ``include_path=True`` its elements are ``(line, path)``); an
+element that is not text (a dict) is a record, validated as it is.
 Line numbers are those of the files (counted across the blocks of a file); for a bag without paths,
 a source is ``partition N`` and a line counts within that partition.
 """
@@ -21,17 +22,23 @@ import hashlib
 import json
 import logging
 import os
+import zlib
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from glob import has_magic
 from typing import Any
 
 import attrs
 import dask
 import dask.bag
-from dask.bytes import read_bytes
+import orjson
+from dask.utils import parse_bytes
+from fsspec.core import get_fs_token_paths
+from fsspec.utils import infer_compression, read_block
 
 from qengine.batch.jsonl import BLANK, MAX_LINE_BYTES, Summary, read_value, unreadable
+from qengine.batch.pool import line_chunks, numbered_lines
 from qengine.errors import QengineError
 from qengine.runtime import Form
 
@@ -92,20 +99,35 @@ def _form(machine: Mapping[str, Any], token: str) -> Form:
 
 
 #: A part's outcome: source, lines, summary, violations (local line, dict), unread (line, key, args).
-_Part = tuple[str | None, int, dict[str, Any], list[tuple[int, dict[str, Any]]],
+_Part = tuple[str | None, int, dict[str, Any], bytes | list[Any],
               list[tuple[int, str, dict[str, Any]]]]
 
 
-def _validate_lines(lines: Sequence[bytes], machine: Mapping[str, Any], token: str,
-                    params: Mapping[str, Any] | None, coerce: bool, max_line_bytes: int,
-                    bom: bool, source: str | None) -> _Part:
+class _Record:
+    """A bag's element that is a record already (a dict, say), not a line of text."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+def _validate_lines(lines: Iterable[bytes | _Record | None], machine: Mapping[str, Any],
+                    token: str, params: Mapping[str, Any] | None, coerce: bool,
+                    max_line_bytes: int, bom: bool, source: str | None) -> _Part:
+    """Validate lines (bytes without the line end, None for one over the cap) or records; the
+    violations go back as one orjson document (one object to send, not thousands)."""
     form = _form(machine, token)
     summary = Summary()
     found: list[tuple[int, dict[str, Any]]] = []
     unread: list[tuple[int, str, dict[str, Any]]] = []
+    number = 0
     for number, raw in enumerate(lines, start=1):
-        value, problem = read_value(number, raw if len(raw) <= max_line_bytes else None,
-                                    max_line_bytes, bom=bom and number == 1)
+        if isinstance(raw, _Record):
+            value, problem = raw.value, None
+        else:
+            value, problem = read_value(number, raw if raw is None or len(raw) <= max_line_bytes
+                                        else None, max_line_bytes, bom=bom and number == 1)
         if problem is not None:
             unread.append((number, *problem))
             summary.records += 1
@@ -117,7 +139,11 @@ def _validate_lines(lines: Sequence[bytes], machine: Mapping[str, Any], token: s
         report = form.validate(value, params, coerce=coerce)
         summary.add(report)
         found += [(number, v.to_dict()) for v in report.violations]
-    return source, len(lines), summary.to_dict(), found, unread
+    try:
+        packed: bytes | list[Any] = orjson.dumps(found)
+    except TypeError:  # a lone surrogate in a message: pickled as it is
+        packed = found
+    return source, number, summary.to_dict(), packed, unread
 
 
 def _split(data: bytes) -> list[bytes]:
@@ -130,21 +156,38 @@ def _split(data: bytes) -> list[bytes]:
             for i, raw in enumerate(lines)]
 
 
-def _validate_block(block: bytes, machine: Mapping[str, Any], token: str,
-                    params: Mapping[str, Any] | None, coerce: bool, max_line_bytes: int,
-                    bom: bool, source: str) -> _Part:
-    return _validate_lines(_split(block), machine, token, params, coerce, max_line_bytes, bom,
-                           source)
+def _validate_range(fs: Any, path: str, offset: int, length: int | None, compression: str | None,
+                    machine: Mapping[str, Any], token: str, params: Mapping[str, Any] | None,
+                    coerce: bool, max_line_bytes: int, source: str) -> _Part:
+    """One partition of a file, read on the worker: the whole file, streamed in bounded chunks
+    (``length`` None), or the lines that start in ``length`` bytes from ``offset``."""
+    try:
+        if length is None:
+            with fs.open(path, "rb", compression=compression) as fh:
+                lines = (raw for chunk in line_chunks(fh, None, max_line_bytes)
+                         for _n, raw in numbered_lines(chunk, max_line_bytes))
+                return _validate_lines(lines, machine, token, params, coerce, max_line_bytes,
+                                       True, source)
+        with fs.open(path, "rb") as fh:
+            block = read_block(fh, offset, length, delimiter=b"\n")
+    except (OSError, EOFError, zlib.error) as exc:
+        raise DaskError(f"cannot read {source}: {exc}") from None
+    return _validate_lines(_split(block), machine, token, params, coerce, max_line_bytes,
+                           offset == 0, source)
 
 
 def _validate_partition(items: Sequence[Any], machine: Mapping[str, Any], token: str,
                         params: Mapping[str, Any] | None, coerce: bool, max_line_bytes: int,
                         index: int) -> _Part:
     source: str | None = None
-    lines: list[bytes] = []
+    lines: list[bytes | _Record] = []
     for item in items:
-        if isinstance(item, tuple) and len(item) == 2:  # read_text(..., include_path=True)
+        if (isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], str)
+                and isinstance(item[0], (str, bytes))):  # read_text(..., include_path=True)
             item, source = item
+        if not isinstance(item, (str, bytes, bytearray)):
+            lines.append(_Record(item))  # a record already: validated as it is
+            continue
         text = item.encode("utf-8", "surrogatepass") if isinstance(item, str) else bytes(item)
         if text.endswith(b"\n"):
             text = text[:-2] if text.endswith(b"\r\n") else text[:-1]
@@ -190,25 +233,36 @@ def validate_bag(form: Form, data: Any, *, params: Mapping[str, Any] | None = No
     machine = form.to_json()
     token = hashlib.sha256(json.dumps(machine, sort_keys=True, ensure_ascii=False).encode()
                            ).hexdigest()
-    ref: Any = (client.scatter(machine, broadcast=True, hash=False) if client is not None else
-                dask.delayed(machine, traverse=False))
+    if client is not None:  # in a list: a dict would be scattered key by key
+        (ref,) = client.scatter([machine], broadcast=True, hash=False)
+    else:
+        ref = dask.delayed(machine, traverse=False)
     tasks: list[Any] = []
     paths = _paths(data)
     if paths is not None:
+        size = parse_bytes(blocksize) if isinstance(blocksize, str) else blocksize
         for url in paths:
-            size = None if url.lower().endswith(_COMPRESSED) else blocksize
             try:
-                _sample, blocks, names = read_bytes(url, delimiter=b"\n", blocksize=size,
-                                                    sample=False, compression="infer",
-                                                    include_path=True)
+                fs, _token, names = get_fs_token_paths(url, mode="rb")
+                if not names:
+                    raise FileNotFoundError(f"no file matches {url}")
+                if len(names) == 1 and not has_magic(url):
+                    shown = [url]  # the name as given, not as the file system spells it
+                else:
+                    shown = [n if "://" not in url else f"{url.split('://')[0]}://{n}"
+                             for n in names]
+                for name, source in zip(names, shown):
+                    compression = infer_compression(name)
+                    if size is None or compression is not None:
+                        ranges: list[tuple[int, int | None]] = [(0, None)]
+                    else:
+                        total = fs.info(name)["size"]
+                        ranges = [(start, size) for start in range(0, max(total, 1), size)]
+                    tasks += [dask.delayed(_validate_range, pure=False)(
+                        fs, name, start, length, compression, ref, token, params, coerce,
+                        max_line_bytes, source) for start, length in ranges]
             except (OSError, ValueError) as exc:
                 raise DaskError(f"cannot read {url}: {exc}") from None
-            if len(names) == 1 and not any(c in url for c in "*?["):
-                names = [url]  # the name as given, not as the file system spells it
-            for file_blocks, name in zip(blocks, names):
-                for j, block in enumerate(file_blocks):
-                    tasks.append(dask.delayed(_validate_block, pure=False)(
-                        block, ref, token, params, coerce, max_line_bytes, j == 0, name))
     elif isinstance(data, dask.bag.Bag):
         for i, part in enumerate(data.to_delayed()):
             tasks.append(dask.delayed(_validate_partition, pure=False)(
@@ -237,7 +291,8 @@ def _merge(form: Form, parts: list[_Part]) -> BagResult:
         offsets[name] = offset + count
         summary.merge(Summary(counts["records"], counts["ok"], counts["with_errors"],
                               counts["with_warnings"], Counter(counts["violations_by_rule"])))
-        rows = [(offset + n, v) for n, v in found]
+        rows = [(offset + n, v) for n, v in (orjson.loads(found) if isinstance(found, bytes)
+                                             else found)]
         for n, key, args in unread:
             (v,) = unreadable(form, key, line=offset + n, **args).violations
             rows.append((offset + n, v.to_dict()))
@@ -256,7 +311,7 @@ def connect(address: str, workers: int | None = None) -> Iterator[Any]:
     if address == "local":
         cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1,
                                processes=True, dashboard_address=None,
-                               silence_logs=logging.ERROR)
+                               silence_logs=logging.CRITICAL)
         try:
             with Client(cluster) as client:
                 yield client
