@@ -4,6 +4,7 @@ and `qengine validate --dask ADDRESS` against that cluster."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import random
@@ -20,7 +21,7 @@ dask_bag = pytest.importorskip("dask.bag")
 
 import qengine  # noqa: E402
 from qengine.batch import Summary, validate_stream  # noqa: E402
-from qengine.batch.dask import BagResult, validate_bag  # noqa: E402
+from qengine.batch.dask import BagResult, DaskError, validate_bag  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 RECORDS_PY = ROOT.parent / "shared" / "bench" / "records.py"
@@ -151,6 +152,29 @@ def test_the_command_on_the_cluster(client: Any, records_file: Path, serial: Bag
     assert [(r["file"], r["line"]) for r in out[:-1]] == sorted(with_violations,
                                                                 key=lambda k: k[1])
     assert b"Traceback" not in result.stderr
+
+
+def test_gzip_files_and_missing_ones(annex6: qengine.Form, client: Any, tmp_path: Path) -> None:
+    """A .gz file is one partition, read through gzip; a file that is not there is a clear error,
+    from the API and from the command (exit 2, one line naming it)."""
+    import gzip
+
+    data = b"\n".join(SAMPLE) + b"\n"
+    gz = tmp_path / "sample.jsonl.gz"
+    gz.write_bytes(gzip.compress(data))
+    expected = Summary()
+    for r in validate_stream(annex6, io.BytesIO(data)):
+        expected.add(r.report)
+    result = validate_bag(annex6, [str(gz)], client=client, blocksize="1KiB")
+    assert result.summary == expected.to_dict() and result.partitions == 1
+    assert {f for f, _l, _v in result.violations} == {str(gz)}
+    missing = str(tmp_path / "missing.jsonl")
+    with pytest.raises(DaskError, match=r"missing\.jsonl"):
+        validate_bag(annex6, missing, client=client)
+    cli = subprocess.run([sys.executable, "-m", "qengine", "validate", "annex6", missing,
+                          "--dask", client.scheduler.address], capture_output=True, timeout=300)
+    assert cli.returncode == 2 and b"Traceback" not in cli.stderr
+    assert len(cli.stderr.splitlines()) == 1 and b"missing.jsonl" in cli.stderr
 
 
 def test_an_unreachable_scheduler_is_a_clear_error(tmp_path: Path) -> None:
