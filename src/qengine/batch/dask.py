@@ -26,7 +26,6 @@ import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from glob import has_magic
 from typing import Any
 
 import attrs
@@ -246,7 +245,7 @@ def validate_bag(form: Form, data: Any, *, params: Mapping[str, Any] | None = No
                 fs, _token, names = get_fs_token_paths(url, mode="rb")
                 if not names:
                     raise FileNotFoundError(f"no file matches {url}")
-                if len(names) == 1 and not has_magic(url):
+                if len(names) == 1 and not any(c in url for c in "*?["):
                     shown = [url]  # the name as given, not as the file system spells it
                 else:
                     shown = [n if "://" not in url else f"{url.split('://')[0]}://{n}"

@@ -1,9 +1,10 @@
 """Validation in worker processes: the machine shipped once, chunks of raw lines sent, in order.
 
-A pool of ``jobs`` processes (:class:`concurrent.futures.ProcessPoolExecutor`, started by the
-``forkserver`` method where there is one, else ``spawn``) gets a :class:`Spec` once, in its
-initializer: the form (which pickles as its machine JSON, never the YAML), the params, and what to
-send back. The main process then reads the input and sends chunks (:class:`Lines` of raw bytes,
+A pool of ``jobs`` processes (:class:`concurrent.futures.ProcessPoolExecutor`; forked on Linux
+while the main process has a single thread, else started by a fork server or spawned) gets a
+:class:`Spec` once, in its initializer: the form (which pickles as its machine JSON, never the
+YAML), the params, and what to send back. The main process then reads the input and sends chunks
+(:class:`Lines` of raw bytes,
 :class:`Rows` of spreadsheet cells, or :class:`Records`), at most ``2 * jobs`` of them in flight at
 a time, so memory stays flat whatever the input's size; the workers parse, validate and send back
 compact results, which come out in input order.
