@@ -152,6 +152,9 @@ def measure(quick: bool, big: bool = False, repeat: int | None = None) -> list[d
         b_best = min(b_best, run_baseline(path))
     q_rate, b_rate = records / q_best, records / b_best
     ratio = q_rate / b_rate
+    empty = DIR / "empty.jsonl"
+    empty.write_bytes(b"")
+    startup = min(run_qengine(empty)["wall"] for _ in range(3))  # imports, compiling the form
     size = path.stat().st_size
     out = [
         {"name": "e2e validate annex6 --jobs 2 (records/s)", "value": round(q_rate),
@@ -161,8 +164,10 @@ def measure(quick: bool, big: bool = False, repeat: int | None = None) -> list[d
         {"name": "e2e baseline json.loads + baseline.validate (records/s)", "value": round(b_rate),
          "target": "", "passed": True, "detail": f"one process, best of {repeat}: {b_best:.2f} s"},
         {"name": "e2e qengine / baseline", "value": round(ratio, 2), "target": f">= {TARGET}x",
-         "passed": ratio >= TARGET, "detail": f"{q_rate:,.0f} vs {b_rate:,.0f} records/s on "
-                                              f"{os.cpu_count()} cores"},
+         "passed": ratio >= TARGET,
+         "detail": f"{q_rate:,.0f} vs {b_rate:,.0f} records/s on {os.cpu_count()} cores; the "
+                   f"command's start-up ({startup:.2f} s) left out: "
+                   f"{records / max(q_best - startup, 1e-9) / b_rate:.2f}x"},
         {"name": "e2e peak memory, qengine --jobs 2 (MiB)", "value": round(peak / 2**20),
          "target": "", "passed": True,
          "detail": f"all processes together, sampled; largest process {largest / 2**20:.0f} MiB"},
