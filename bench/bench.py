@@ -263,7 +263,8 @@ def summary(figures: list[dict[str, Any]]) -> None:
     print("\nSummary (ratios are qengine / baseline measured side by side in this run)")
     width = max(len(f["name"]) for f in figures)
     for f in figures:
-        mark = "info" if f["passed"] is None else "PASS" if f["passed"] else "FAIL"
+        informative = f["passed"] is None or f["target"] in ("", "information")
+        mark = "info" if informative else "PASS" if f["passed"] else "FAIL"
         value = f["value"]
         shown = f"{value:.2f}x" if isinstance(value, float) else str(value)
         print(f"  {f['name'].ljust(width)}  {shown:>8}  target {f['target']:<12} [{mark}]")

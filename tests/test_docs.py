@@ -14,7 +14,7 @@ import attrs
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-GUIDES = ["api.md", "forms.md", "testing.md", "machine.md", "speed.md"]
+GUIDES = ["api.md", "forms.md", "testing.md", "machine.md", "speed.md", "batch.md"]
 BLOCKS = [(doc, i, code) for doc in GUIDES
           for i, code in enumerate(re.findall(r"```python\n(.*?)```",
                                               (ROOT / "docs" / doc).read_text("utf-8"), re.S))]
@@ -34,7 +34,8 @@ def test_python_blocks_in_the_guides_run(doc: str, index: int, code: str) -> Non
     assert result.returncode == 0, f"{doc} block {index}:\n{result.stderr[-2000:]}"
 
 
-@pytest.mark.parametrize("script", ["embed_interview.py", "validate_records.py"])
+@pytest.mark.parametrize("script", ["embed_interview.py", "validate_records.py",
+                                    "batch/validate_files.py"])
 def test_example_scripts_run_from_anywhere(script: str, tmp_path: Path) -> None:
     """The example scripts run from another directory and print something."""
     result = subprocess.run([sys.executable, str(ROOT / "examples" / script)], cwd=tmp_path,
