@@ -276,3 +276,12 @@ def test_a_progress_bar_on_a_terminal_only(tmp_path: Path) -> None:
     assert out.read_bytes() == run("annex6", str(data), "--jobs", "1").stdout
     plain = run("annex6", str(data), "--jobs", "1")
     assert b"records/s" not in plain.stderr
+
+
+def test_an_unclosed_quote_in_a_csv_file_is_an_error(tmp_path: Path) -> None:
+    """csv in strict mode: a stray quote does not swallow the rows after it into one cell."""
+    path = tmp_path / "q.csv"
+    path.write_bytes(b'county,household_size\n"abc,1\nx,2\ny,3\n')
+    result = run("annex6", str(path))
+    assert result.returncode == 2, result.stderr
+    assert b"q.csv" in result.stderr and b"Traceback" not in result.stderr

@@ -56,6 +56,10 @@ EVERY_OP = form_yaml("""\
     - id: d
       label: D
       type: money
+    - id: pre
+      label: P
+      type: computed
+      value: twice - 1
     - id: ratio
       label: R
       type: computed
@@ -133,6 +137,10 @@ EVERY_OP = form_yaml("""\
       severity: error
       when: d / n > 2 and yr - 2000 == 16
       message: {zh: c8, en: c8}
+    - id: c9
+      severity: warning
+      when: n - 0.4 in [-0.3] or n not in [-1, 2.5] and pre > 100
+      message: {zh: c9, en: c9}
     """)
 
 #: values a record may hold beyond valid answers: every JSON type, and entered text
@@ -424,3 +432,30 @@ def test_the_fast_id_number_test_is_the_full_one(text: str) -> None:
     if len(text) == 18 and text[:17].isascii() and text[:17].isdigit():
         fixed = text[:17] + id_check_digit(text[:17])
         assert id_number_ok(fixed) == (check_id_number(fixed) is None)
+
+
+def test_computed_values_read_in_any_order_and_negative_literals_in_lists() -> None:
+    """A computed value may read one written after it (the machine orders them by what they
+    read); `x in [-0.3]` forgives float rounding as == does. Generated equals interpreted."""
+    form = qengine.load_text(form_yaml("""\
+        - {id: n, label: N, type: number, required: false}
+        - {id: c1, label: C1, type: computed, value: c2 * 2}
+        - {id: c2, label: C2, type: computed, value: n + 1}
+        """, checks="""\
+        - {id: k, severity: error, when: "n - 0.4 in [-0.3]", message: {zh: k, en: k}}
+        """), "order.yaml")
+    assert [c["question"] for c in form.to_json()["computed"]] == ["c2", "c1"]
+    again = qengine.Form.from_json(form.to_json())  # the compiler's machine passes its own check
+    for f in (form, again):
+        prepared(f)
+        assert f.validate({"n": 5}).record == {"n": 5, "c1": 12, "c2": 6}
+        assert [v.rule for v in f.validate({"n": 0.1}).violations] == ["k"]
+        for n in (0.1, 5, -1.3, None):
+            assert_same(f, {"n": n})
+
+
+def test_shared_violations_cannot_be_changed_by_a_caller(annex6: qengine.Form) -> None:
+    form = prepared(annex6)
+    [first] = [v for v in form.validate({"county": "x"}).violations if v.questions == ("township",)]
+    with pytest.raises(TypeError):
+        first.messages["en"] = "changed"  # type: ignore[index]

@@ -195,3 +195,17 @@ def test_the_generator_without_shared() -> None:
     made = [json.loads(line) for line in changed_sample(200, 1)]
     reports = [form.validate(r) for r in made]
     assert 0 < sum(not r.ok for r in reports) < len(reports)
+
+
+def test_a_block_inside_one_long_line_holds_no_line(annex6: qengine.Form, client: Any,
+                                                     tmp_path: Path) -> None:
+    """With blocks smaller than a line, some blocks start and end inside it: line numbers stay
+    exact (the same as reading the file whole)."""
+    path = tmp_path / "blk.jsonl"
+    path.write_text('{"county": 1}\n{"county": "' + "x" * 70 + '", "zz": 1}\n{"q4": 9}\n')
+    whole = validate_bag(annex6, str(path), client=client)
+    small = validate_bag(annex6, str(path), client=client, blocksize=16)
+    assert small.summary == whole.summary
+    assert [(f, line, v["rule"]) for f, line, v in small.violations] == [
+        (f, line, v["rule"]) for f, line, v in whole.violations]
+    assert max(line for _f, line, _v in small.violations) == 3

@@ -87,7 +87,7 @@ def id_number_ok(text: str) -> bool:
 
 def id_check_digit(first17: str) -> str:
     """The GB 11643 check character for the first 17 digits of an id number."""
-    if first17.isascii() and first17.isdigit():
+    if len(first17) == 17 and first17.isascii() and first17.isdigit():
         return _check_char(first17)
     return _ID_CHECK[sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS)) % 11]
 

@@ -94,6 +94,7 @@ def _form(machine: Mapping[str, Any], token: str) -> Form:
     form = _FORMS.get(token)
     if form is None:
         form = _FORMS[token] = Form.from_json(dict(machine))
+        form.prepare()  # a partition is many records: the generated validator at once
     return form
 
 
@@ -171,7 +172,9 @@ def _validate_range(fs: Any, path: str, offset: int, length: int | None, compres
             block = read_block(fh, offset, length, delimiter=b"\n")
     except (OSError, EOFError, zlib.error) as exc:
         raise DaskError(f"cannot read {source}: {exc}") from None
-    return _validate_lines(_split(block), machine, token, params, coerce, max_line_bytes,
+    # a block inside one long line is empty: it holds no line (and must not count as one)
+    return _validate_lines(_split(block) if block else [], machine, token, params, coerce,
+                           max_line_bytes,
                            offset == 0, source)
 
 

@@ -269,7 +269,7 @@ def _csv_chunks(reader: _Reader, inp: Input, name: str | None, max_line_bytes: i
                 bad[number] = Undecodable(f"{raw[exc.start]:#04x}", exc.start + 1)
                 yield raw.decode("utf-8", "replace")
 
-    rows = csv.reader(text_lines())
+    rows = csv.reader(text_lines(), strict=True)  # an unclosed quote is an error, not one cell
     header: tuple[str, ...] | None = None
     batch: list[tuple[int, Any]] = []
     size, last = 0, 0

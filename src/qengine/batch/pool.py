@@ -152,6 +152,7 @@ class Worker:
     def __init__(self, spec: Spec) -> None:
         self.spec = spec
         form = spec.form
+        form.prepare()  # a batch validates many records: the generated validator at once
         self._as_text = frozenset(q.id for q in form.questions if q.type in ("text", "id_number"))
         self._computed = frozenset(q.id for q in form.questions if q.computed)
 

@@ -18,7 +18,7 @@ from qengine.compiler.typecheck import Types
 from qengine.errors import Diagnostics
 from qengine.lang import nodes as n
 from qengine.notation import is_iso_date
-from qengine.runtime.machine import FORMAT
+from qengine.runtime.machine import FORMAT, ir_refs
 
 #: The form language's defaults, the one place they live: what a question type means when the
 #: form does not say (money is never negative and has fen; a year is a plausible calendar year).
@@ -200,10 +200,35 @@ def lower_definition(form: FormDef, types: Types, diag: Diagnostics,
                       "questions": list(s.questions)} for s in form.sections],
         "questions": [_question(q) for q in form.questions],
         "steps": steps,
-        "computed": [{"question": q.id, "value": low.expr(q.value), "text": n.to_source(q.value)}
-                     for q in form.questions if q.type == "computed" and q.value is not None],
+        "computed": _in_reading_order(
+            [{"question": q.id, "value": low.expr(q.value), "text": n.to_source(q.value)}
+             for q in form.questions if q.type == "computed" and q.value is not None]),
         "checks": [_check(low, c) for c in form.checks],
     }
+
+
+def _in_reading_order(computed: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The computed values, each after those it reads (the machine defines a value before any
+    value reads it), otherwise in form order; a cycle is left as written for the checks to refuse.
+    """
+    by_id = {c["question"]: c for c in computed}
+    out: list[dict[str, Any]] = []
+    state: dict[str, int] = {}  # 1: being placed (its reads first), 2: placed
+    for first in computed:
+        stack = [(first, iter(ir_refs(first["value"])))]
+        state.setdefault(first["question"], 1)
+        while stack:
+            c, refs = stack[-1]
+            ref = next((r for r in refs if r in by_id and r not in state), None)
+            if ref is None:
+                stack.pop()
+                if state[c["question"]] == 1:
+                    state[c["question"]] = 2
+                    out.append(c)
+            else:
+                state[ref] = 1
+                stack.append((by_id[ref], iter(ir_refs(by_id[ref]["value"]))))
+    return out
 
 
 def _param_type(value: Any) -> str:

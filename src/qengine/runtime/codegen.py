@@ -26,11 +26,14 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from datetime import date as _date
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
+
+import attrs
 
 from qengine.errors import AnswerError, describe
 from qengine.notation import id_number_ok
-from qengine.runtime.evaluate import ORDER, REDUCE, num_eq, num_ne, safe_compare
+from qengine.runtime.evaluate import ORDER, REDUCE, literal_of, num_eq, num_ne, safe_compare
 from qengine.runtime.machine import ANSWER_TYPES, MAX_MAGNITUDE, NUMERIC_TYPES, is_number
 from qengine.runtime.results import Check, Violation
 from qengine.runtime.values import is_blank
@@ -117,7 +120,7 @@ def _aggregate(op: str) -> Callable[[tuple[Any, ...]], Any]:
 
 
 def _h_in_num(a: Any, numbers: tuple[Any, ...], negated: bool) -> bool:
-    return a is not None and (any(num_eq(a, v) for v in numbers) is not negated)
+    return a is not None and (any(safe_compare(num_eq, a, v) for v in numbers) is not negated)
 
 
 def _h_in_dyn(a: Any, values: tuple[Any, ...], negated: bool) -> bool:
@@ -230,6 +233,9 @@ class _Generator:
         if set(self.params) & set(self.index):
             raise Declined("a param and a question share a name")
         self.computed = {c["question"]: c["value"] for c in machine["computed"]}
+        self.machine_computed = machine["computed"]
+        self._assigned: set[str] = set()
+        self._bounds: dict[str, float] = {}
         self.steps = {s["question"]: s["jumps"] for s in machine["steps"]}
         self.checks = machine["checks"]
         self._inlining: set[str] = set()
@@ -268,13 +274,16 @@ class _Generator:
         if op in ("answer", "param"):
             return float(MAX_MAGNITUDE)
         if op == "computed":
-            if node["id"] in self._inlining:
+            qid = node["id"]
+            if qid in self._inlining:
                 return math.inf
-            self._inlining.add(node["id"])
-            try:
-                return self._bound(self.computed[node["id"]])
-            finally:
-                self._inlining.discard(node["id"])
+            if qid not in self._bounds:  # once per value: a chain of values is read many times
+                self._inlining.add(qid)
+                try:
+                    self._bounds[qid] = self._bound(self.computed[qid])
+                finally:
+                    self._inlining.discard(qid)
+            return self._bounds[qid]
         if op in ("neg", "abs"):
             return self._bound(node["args"][0])
         bounds = [self._bound(a) for a in node.get("args", ())]
@@ -313,6 +322,8 @@ class _Generator:
         if qid not in self.computed:
             raise Declined("a computed value that the machine does not define")
         if after:
+            if qid not in self._assigned:
+                raise Declined("a computed value read before its value is defined")
             return f"w{self.index[qid]}"
         if qid in self._inlining:
             raise Declined("a computed value that reads itself")
@@ -379,13 +390,14 @@ class _Generator:
         left, *items = node["args"]
         a = self.expr(left, after)
         negated = node["op"] == "not_in"
-        literal = all(i["op"] in ("num", "text", "code") for i in items)
+        consts = [literal_of(i) for i in items]
+        literal = all(ok for ok, _v in consts)
         t = self.src.temp()
         if literal and left["type"] == "num":
-            numbers = self.src.constant(tuple(i["value"] for i in items))
+            numbers = self.src.constant(tuple(v for _ok, v in consts))
             return f"h_in_num({a}, {numbers}, {negated})"
         if literal:
-            values = self.src.constant(frozenset(i["value"] for i in items))
+            values = self.src.constant(frozenset(v for _ok, v in consts))
             return f"(({t} := {a}) is not None and ({t} {'not in' if negated else 'in'} {values}))"
         rest = ", ".join(self.expr(i, after) for i in items)
         return f"h_in_dyn({a}, ({rest},), {negated})"
@@ -479,8 +491,9 @@ class _Generator:
         key = (rule, i)
         if key not in self._violations:
             qid = self.questions[i]["id"]
+            made = self.form.violation(rule, (qid,), question=qid)  # shared by reports: frozen
             self._violations[key] = self.src.constant(
-                self.form.violation(rule, (qid,), question=qid))
+                attrs.evolve(made, messages=MappingProxyType(dict(made.messages))))
         return self._violations[key]
 
     def jumps(self, q: Mapping[str, Any], i: int, depth: int) -> None:
@@ -568,9 +581,13 @@ class _Generator:
                 emit(3, f"ap({self.violation('not_asked', i)})")
                 if q["type"] == "computed":
                     emit(2, f"r{i} = False")
+        if len(self.computed) != len(computed):
+            raise Declined("a computed question without a value")
+        for c in self.machine_computed:  # in the machine's order: each after what it reads
+            i = self.index[c["question"]]
+            emit(1, f"w{i} = {self.expr(c['value'], True)}")
+            self._assigned.add(c["question"])
         for i in computed:
-            value = self.expr(self.computed[questions[i]["id"]], True)
-            emit(1, f"w{i} = {value}")
             emit(1, f"c{i} = w{i} if r{i} else None")
             emit(1, f"x = get({src.literal(questions[i]['id'])})")
             emit(1, f"if x is not None and c{i} is not None:")

@@ -34,7 +34,8 @@ def num_ne(a: Any, b: Any) -> bool:
     return not num_eq(a, b)
 
 
-def _literal(node: Mapping[str, Any]) -> tuple[bool, Any]:
+def literal_of(node: Mapping[str, Any]) -> tuple[bool, Any]:
+    """``(True, value)`` when ``node`` is a literal (``-3`` included), else ``(False, None)``."""
     op = node["op"]
     if op in ("num", "text", "code"):
         return True, node["value"]
@@ -139,7 +140,7 @@ class Evaluator:
         numeric = left["type"] == "num" or right["type"] == "num"
         if op in ("eq", "ne") and numeric:
             pyop = num_eq if op == "eq" else num_ne
-        is_const, c = _literal(right)
+        is_const, c = literal_of(right)
         if is_const and left["op"] == "answer":
             return _answer_vs_constant(left["id"], op, pyop, c)
         lf = self.expr(left)
@@ -164,13 +165,14 @@ class Evaluator:
         left, *items = node["args"]
         lf = self.expr(left)
         negated = node["op"] == "not_in"
-        consts = [_literal(i) for i in items]
+        consts = [literal_of(i) for i in items]
         if all(ok for ok, _v in consts) and left["type"] == "num":
             numbers = tuple(v for _ok, v in consts)
 
             def member_number(env: Env) -> bool:
                 a = lf(env)  # numbers compare as == does: forgiving float rounding
-                return a is not None and (any(num_eq(a, v) for v in numbers) is not negated)
+                return a is not None and (
+                    any(safe_compare(num_eq, a, v) for v in numbers) is not negated)
 
             return member_number
         if all(ok for ok, _v in consts):
@@ -239,7 +241,7 @@ def _answer_vs_constant(name: str, op: str, pyop: Callable[[Any, Any], bool], c:
     if op == "eq":
         def numeric_eq(env: Env) -> bool:
             a = env.get(name)
-            return a is not None and (a == c or num_eq(a, c))
+            return a is not None and (a == c or safe_compare(num_eq, a, c))
 
         return numeric_eq
 
