@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import datetime as _dt
+import gc
 import io
 import itertools
 import json
@@ -285,6 +286,10 @@ def _init(spec: Spec) -> None:
     global _WORKER
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
     _WORKER = Worker(spec)
+    # The form lives as long as the worker: out of the collector's way. A worker's garbage is a
+    # chunk's records and reports, gone when the chunk is done: collect young objects rarely.
+    gc.freeze()
+    gc.set_threshold(20000, 20, 20)
 
 
 def _run(chunk: Chunk) -> list[Parts] | Rendered:
