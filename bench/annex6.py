@@ -124,22 +124,21 @@ def measure_interview(quick: bool) -> list[dict[str, Any]]:
         assert iv.submit() is not None
     steps = sum(len(form.path(r)) for r in records)
 
-    def answers(part: list[Any]) -> None:
+    def interviews(part: list[Any], submit: bool) -> None:
         for r in part:
             iv = form.start()
             answer, get = iv.answer, r.get
             current = iv.current
             while current is not None:
                 current = answer(get(current.id))
+            if submit:
+                iv.submit()
+
+    def answers(part: list[Any]) -> None:
+        interviews(part, False)
 
     def whole(part: list[Any]) -> None:
-        for r in part:
-            iv = form.start()
-            answer, get = iv.answer, r.get
-            current = iv.current
-            while current is not None:
-                current = answer(get(current.id))
-            iv.submit()
+        interviews(part, True)
 
     def replay(part: list[Any]) -> None:
         for r in part:

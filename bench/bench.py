@@ -52,6 +52,7 @@ import yaml
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from annex6 import chunked as best_pair_chunked  # noqa: E402
 from generic_baseline import GenericValidator  # noqa: E402
 from synthetic import make_form, make_record  # noqa: E402
 
@@ -87,28 +88,6 @@ def best_pair(fn_a: Callable[[], Any], fn_b: Callable[[], Any], repeat: int,
         a = min(a, best_of(fn_a, 1, collector))
         b = min(b, best_of(fn_b, 1, collector))
     return a, b
-
-
-def best_pair_chunked(fn_a: Callable[[list[Any]], Any], fn_b: Callable[[list[Any]], Any],
-                      items: list[Any], chunk: int, rounds: int) -> tuple[float, float]:
-    """Time ``fn_a(part)`` and ``fn_b(part)`` over ``items`` in parts of ``chunk``: for each part the
-    best of ``rounds`` alternating runs, summed. Short timed runs dodge most of the interference on
-    a shared machine, which a whole-batch best-of cannot."""
-    parts = [items[i:i + chunk] for i in range(0, len(items), chunk)]
-    best_a = [math.inf] * len(parts)
-    best_b = [math.inf] * len(parts)
-    clock = time.perf_counter
-    for _ in range(rounds):
-        gc.collect()
-        for k, part in enumerate(parts):
-            t0 = clock()
-            fn_a(part)
-            t1 = clock()
-            fn_b(part)
-            t2 = clock()
-            best_a[k] = min(best_a[k], t1 - t0)
-            best_b[k] = min(best_b[k], t2 - t1)
-    return sum(best_a), sum(best_b)
 
 
 def fmt_time(seconds: float) -> str:

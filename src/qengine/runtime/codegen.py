@@ -31,12 +31,11 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from qengine.errors import AnswerError, describe
+from qengine.errors import AnswerError
 from qengine.notation import id_number_ok
 from qengine.runtime.evaluate import ORDER, REDUCE, literal_of, num_eq, num_ne, safe_compare
 from qengine.runtime.machine import ANSWER_TYPES, MAX_MAGNITUDE, NUMERIC_TYPES, is_number
 from qengine.runtime.results import Check, Violation
-from qengine.runtime.values import is_blank
 from qengine.runtime.walk import Walk
 
 if TYPE_CHECKING:
@@ -670,20 +669,13 @@ def build(form: Form, machine: Mapping[str, Any], *, coerce: bool, track: bool
         return Violation(exc.code, "error", (ids[i],), messages[primary], messages)
 
     def h_unknown(record: Mapping[str, Any], ap: Callable[[Violation], None]) -> None:
-        for key in sorted(record.keys() - frozenset(ids), key=describe):
-            name = key if isinstance(key, str) and len(key) <= 200 else describe(key)
-            ap(form.violation("unknown_question", (name,), value=key, form=form.id))
+        for v in form.unknown_questions(record):
+            ap(v)
 
     def h_computed(ap: Callable[[Violation], None], i: int, given: Any, computed: Any) -> None:
-        if is_blank(given):
-            return
-        if is_number(given) and is_number(computed):
-            same = abs(given - computed) <= 1e-6 * max(1.0, abs(computed))
-        else:
-            same = type(given) is type(computed) and given == computed
-        if not same:
-            ap(form.violation("computed_mismatch", (ids[i],), question=ids[i], value=given,
-                              computed=describe(computed)))
+        mismatch = form.computed_mismatch(ids[i], given, computed)
+        if mismatch is not None:
+            ap(mismatch)
 
     def h_walk(record: Mapping[str, Any], env: dict[str, Any], path: list[str],
                taken: list[tuple[str, int | None]]) -> Walk:

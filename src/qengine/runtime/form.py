@@ -358,11 +358,7 @@ class Form:
             problems.append(self.violation("not_a_record", (), kind=type(record).__name__))
             record = {}
         else:
-            extra = record.keys() - self._known  # set arithmetic: fast on every record
-            for key in sorted(extra, key=describe) if extra else ():
-                name = key if isinstance(key, str) and len(key) <= 200 else describe(key)
-                problems.append(self.violation("unknown_question", (name,), value=key,
-                                               form=self.id))
+            problems += self.unknown_questions(record)
 
         def on_problem(rule: str, qid: str, exc: AnswerError | None) -> None:
             if exc is not None:
@@ -394,15 +390,34 @@ class Form:
         what the form computes is reported as a warning rather than silently replaced."""
         for qid in sorted(self._computed_ids & record.keys(), key=lambda q: self._by_id[q].index):
             given, computed = record[qid], env.get(qid)
-            if is_blank(given) or computed is None:
-                continue
-            if is_number(given) and is_number(computed):
-                same = abs(given - computed) <= 1e-6 * max(1.0, abs(computed))
-            else:
-                same = type(given) is type(computed) and given == computed
-            if not same:
-                problems.append(self.violation("computed_mismatch", (qid,), question=qid,
-                                               value=given, computed=describe(computed)))
+            if computed is not None:
+                mismatch = self.computed_mismatch(qid, given, computed)
+                if mismatch is not None:
+                    problems.append(mismatch)
+
+    def unknown_questions(self, record: Mapping[str, Any]) -> list[Violation]:
+        """An ``unknown_question`` violation for each key of ``record`` that names no question
+        of the form, in a stable order."""
+        extra = record.keys() - self._known  # set arithmetic: fast on every record
+        out = []
+        for key in sorted(extra, key=describe) if extra else ():
+            name = key if isinstance(key, str) and len(key) <= 200 else describe(key)
+            out.append(self.violation("unknown_question", (name,), value=key, form=self.id))
+        return out
+
+    def computed_mismatch(self, qid: str, given: Any, computed: Any) -> Violation | None:
+        """The warning for a record whose value of computed question ``qid`` disagrees with
+        what the form computes (numbers to a relative 1e-6), or None (a blank one agrees)."""
+        if is_blank(given):
+            return None
+        if is_number(given) and is_number(computed):
+            same = abs(given - computed) <= 1e-6 * max(1.0, abs(computed))
+        else:
+            same = type(given) is type(computed) and given == computed
+        if same:
+            return None
+        return self.violation("computed_mismatch", (qid,), question=qid, value=given,
+                              computed=describe(computed))
 
     def run_checks(self, values: Mapping[str, Any]) -> list[Violation]:
         """The checks that fire on ``values`` (params, answers and computed values by id), each
