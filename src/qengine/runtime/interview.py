@@ -198,8 +198,8 @@ class Interview(Findings):
 
     def goto(self, qid: str) -> Question | None:
         """Go back to an earlier asked question ``qid`` (a series of ``back``)."""
-        if not isinstance(qid, str) or qid not in self._history:
-            raise AnswerError(qid if isinstance(qid, str) else describe(qid), "not_in_history")
+        if type(qid) is not str or qid not in self._history:  # a str subclass is described
+            raise AnswerError(qid if type(qid) is str else describe(qid), "not_in_history")
         while self.current is None or self.current.id != qid:
             self.back()
         return self.current
