@@ -82,16 +82,13 @@ def test_overlong_rule_is_refused_before_parsing() -> None:
 
 
 def test_and_or_chains_are_one_node_built_in_linear_time(monkeypatch: pytest.MonkeyPatch) -> None:
-    """100,000 operands of or (and of and) parse in seconds into one flat node, not minutes."""
-    import time
-
+    """100,000 operands of or (and of and) parse into one flat node (building it nested was
+    quadratic: about 36 s)."""
     from qengine.lang import parser
 
     monkeypatch.setattr(parser, "MAX_RULE_LENGTH", 10**9)
     for word in ("or", "and"):
-        start = time.perf_counter()
         tree = parse_rule(f" {word} ".join(["a == 1"] * 100_000), BASE)
-        assert time.perf_counter() - start < 20  # quadratic building took about 36 s
         assert isinstance(tree, n.BoolOp) and tree.op == word and len(tree.operands) == 100_000
     nested = parse_rule("a or (b or c) or d and (e and f)", BASE)
     assert n.to_source(nested) == "a or b or c or d and e and f"
