@@ -6,6 +6,7 @@ and lark columns are 1-based; both are converted here and nowhere else.
 
 from __future__ import annotations
 
+import re
 from typing import NamedTuple
 
 
@@ -36,11 +37,15 @@ class SourceLocation(NamedTuple):
 UNKNOWN = SourceLocation("<unknown>", 0, 0)
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def caret_excerpt(source_lines: list[str] | None, loc: SourceLocation, width: int = 200) -> str:
     """The source line of ``loc`` with a caret under its column, or '' when unknown."""
     if not source_lines or not 1 <= loc.line <= len(source_lines):
         return ""
-    text = source_lines[loc.line - 1].rstrip("\r\n")
+    # a lone surrogate cannot be printed or sent: shown as U+FFFD (one character for one)
+    text = _SURROGATE.sub("\ufffd", source_lines[loc.line - 1].rstrip("\r\n"))
     col = max(loc.column - 1, 0)
     if len(text) > width:  # keep long lines readable: a window around the column
         start = max(0, min(col - width // 2, len(text) - width))

@@ -18,7 +18,6 @@ from .contract import (
     escapes_only_qengine_errors,
     fuzz,
     hostile,
-    known_bug,
     mutate,
     run_bounded,
     small_form,
@@ -41,8 +40,6 @@ def test_a_mutated_machine_is_a_form_or_a_form_error(which: str, mutations: list
     for index, op, value in mutations:
         where = slots(doc)
         doc = apply(doc, where[index % len(where)], op, value)
-    known_bug("machine_huge_format", type(doc) is dict and type(doc.get("format")) is int
-              and abs(doc["format"]) > 10**4000)
     form, exc = escapes_only_qengine_errors(lambda: qengine.Form.from_json(doc))
     if form is None:
         assert isinstance(exc, qengine.FormError), type(exc)
@@ -88,8 +85,6 @@ def test_bounded_hostile_machines(case: str) -> None:
     run_bounded(f"CHANGE = {BOUNDED[case]}\n" + BOUND)
 
 
-@pytest.mark.xfail(strict=True, reason="finding machine_huge_format: runtime/machine.py:207 formats "
-                   "the bad 'format' with !r, and repr(10**5000) raises ValueError (src/ not fixed yet)")
 def test_finding_machine_format_huge_int() -> None:
     """A machine whose format is 10**5000 is a FormError, not a ValueError."""
     doc = copy.deepcopy(MACHINES["small"])

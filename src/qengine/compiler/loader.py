@@ -12,6 +12,7 @@ instead of silently keeping the last one.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
@@ -36,6 +37,7 @@ _INT = "tag:yaml.org,2002:int"
 _FLOAT = "tag:yaml.org,2002:float"
 _BOOL = "tag:yaml.org,2002:bool"
 _NULL = "tag:yaml.org,2002:null"
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _IMPLICIT_FIRST = frozenset(k for k in yaml.resolver.Resolver.yaml_implicit_resolvers if k)
 _KNOWN_TAGS = {_STR, _INT, _FLOAT, _BOOL, _NULL, "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
 
@@ -78,6 +80,13 @@ def where(container: Any, key: Any) -> SourceLocation:
 
 def parse_yaml(text: str, file: str, diag: Diagnostics) -> Any:
     """Parse YAML text into located data; problems go to ``diag`` and the result is then None."""
+    surrogate = _SURROGATE.search(text)
+    if surrogate is not None:  # not Unicode text: libyaml cannot even take it
+        line = text.count("\n", 0, surrogate.start()) + 1
+        col = surrogate.start() - (text.rfind("\n", 0, surrogate.start()) + 1) + 1
+        diag.fail(SourceLocation(file, line, col), "encoding",
+                  "form text holds a lone surrogate (\\ud800-\\udfff), which is not Unicode text")
+        return None
     parser = _Parser(text)
     try:
         return _build(parser, file, diag)

@@ -14,7 +14,7 @@ import math
 from collections.abc import Iterator
 from typing import Any
 
-from qengine.errors import FormError, Problem
+from qengine.errors import FormError, Problem, describe
 from qengine.location import SourceLocation
 from qengine.notation import is_iso_date
 
@@ -201,10 +201,10 @@ _QUESTION = ("id", "number", "labels", "hints", "type", "section", "required", "
 def _check_document(r: _Reader, data: Any) -> None:
     if not r.obj(data, "", _TOP):
         if isinstance(data, dict) and data.get("format") not in (None, FORMAT):
-            r.fail("/format", f"this runtime reads {FORMAT!r}, not {data.get('format')!r}")
+            r.fail("/format", f"this runtime reads {FORMAT!r}, not {describe(data.get('format'))}")
         return
     if data["format"] != FORMAT:
-        r.fail("/format", f"this runtime reads {FORMAT!r}, not {data['format']!r}")
+        r.fail("/format", f"this runtime reads {FORMAT!r}, not {describe(data['format'])}")
         return
     r.text(data["id"], "/id")
     r.text(data["version"], "/version")
