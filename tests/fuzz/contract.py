@@ -303,9 +303,6 @@ def small_form(*, jump: str = "q1 == 1", check: str = "q2 > 0", extra_checks: st
 KNOWN_BUGS: dict[str, str] = {
     "hostile_subclass": "answer()/validate() call methods of a str or int subclass (value.strip() in "
                         "runtime/values.py), so a subclass whose methods raise leaks its exception",
-    "snapshot_hostile_eq": "resume() compares the snapshot's form, version and history entries with "
-                           "!= (runtime/interview.py from_snapshot, lines 219/222/237), so an object "
-                           "whose __eq__/__ne__ raises leaks its exception instead of SnapshotError",
     "machine_hostile_eq": "check_machine compares machine fields with ==/!= (runtime/machine.py "
                           "206, 241, 499): a non-JSON object whose __eq__ raises leaks it (found by "
                           "--budget runs; the derandomized pytest run does not reach it)",

@@ -85,9 +85,6 @@ def test_a_mutated_snapshot_resumes_or_is_a_snapshot_error(pair: tuple, mutation
         where = slots(snap)
         snap = apply(snap, where[index % len(where)], op, box.value)
     known_bug("hostile_subclass", is_hostile_subclass(snap))
-    known_bug("snapshot_hostile_eq", isinstance(snap, dict) and (
-        type(snap.get("form")) is Hostile or type(snap.get("version")) is Hostile or (
-            type(snap.get("history")) is list and any(type(h) is Hostile for h in snap["history"]))))
     iv, exc = escapes_only_qengine_errors(lambda: form.resume(snap))
     if iv is None:
         assert isinstance(exc, qengine.SnapshotError), type(exc)
@@ -146,9 +143,6 @@ def test_snapshot_of_json_and_pickle_agree() -> None:
     assert pickle.loads(pickle.dumps(form)).resume(snap).state == form.resume(snap).state
 
 
-@pytest.mark.xfail(strict=True, reason="finding snapshot_hostile_eq: runtime/interview.py from_snapshot "
-                   "compares form/version/history with != and the object's exception escapes "
-                   "(src/ not fixed yet)")
 @pytest.mark.parametrize("key", ["form", "version", "history"])
 def test_finding_snapshot_field_with_raising_eq(key: str) -> None:
     """A snapshot whose form, version or history entry has a raising __eq__ is a SnapshotError."""

@@ -232,10 +232,11 @@ class Interview(Findings):
                 snap.get("qengine_snapshot") != SNAPSHOT_FORMAT):
             raise SnapshotError("not_a_snapshot", "not a qengine snapshot (format "
                                 f"{SNAPSHOT_FORMAT})")
-        if snap.get("form") != form.id:
+        # exact types first: a snapshot's fields are JSON, and no object's own == is called
+        if type(snap.get("form")) is not str or snap.get("form") != form.id:
             raise SnapshotError("other_form", f"the snapshot is of form "
                                 f"{describe(snap.get('form'))}, not {form.id!r}")
-        if snap.get("version") != form.version:
+        if type(snap.get("version")) is not str or snap.get("version") != form.version:
             raise SnapshotError("other_version", f"the snapshot is of version "
                                 f"{describe(snap.get('version'))} of {form.id}, this form is "
                                 f"version {form.version!r}")
@@ -250,7 +251,7 @@ class Interview(Findings):
             raise SnapshotError("bad_params", str(exc)) from None
         for qid in history:
             current = iv.current
-            if current is None or qid != current.id:
+            if current is None or type(qid) is not str or qid != current.id:
                 at = current.id if current else "the end"
                 raise SnapshotError("inconsistent", f"history names {describe(qid)} where the "
                                     f"form asks {at}")
