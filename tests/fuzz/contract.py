@@ -303,9 +303,6 @@ def small_form(*, jump: str = "q1 == 1", check: str = "q2 > 0", extra_checks: st
 KNOWN_BUGS: dict[str, str] = {
     "hostile_subclass": "answer()/validate() call methods of a str or int subclass (value.strip() in "
                         "runtime/values.py), so a subclass whose methods raise leaks its exception",
-    "machine_hostile_eq": "check_machine compares machine fields with ==/!= (runtime/machine.py "
-                          "206, 241, 499): a non-JSON object whose __eq__ raises leaks it (found by "
-                          "--budget runs; the derandomized pytest run does not reach it)",
 }
 INCLUDE_KNOWN = os.environ.get("QENGINE_FUZZ_INCLUDE_KNOWN") == "1"
 

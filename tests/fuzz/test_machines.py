@@ -93,9 +93,6 @@ def test_finding_machine_format_huge_int() -> None:
     assert isinstance(exc, qengine.FormError)
 
 
-@pytest.mark.xfail(strict=True, reason="finding machine_hostile_eq: runtime/machine.py check_machine "
-                   "compares fields with == / != (line 206 format, 241 param type, 499 steps), so a "
-                   "non-JSON object whose __eq__ raises leaks its exception (src/ not fixed yet)")
 @pytest.mark.parametrize("where", [("format",), ("params", 0, "type"), ("steps", 0, "question")],
                          ids=["format", "param_type", "step_question"])
 def test_finding_machine_field_with_raising_eq(where: tuple) -> None:

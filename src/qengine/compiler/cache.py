@@ -91,7 +91,7 @@ def _read(where: Path, path: str, digest: str) -> Form | None:
     try:
         # The runtime's full check of a machine, as Form.from_json does; the document was parsed
         # here and belongs to nobody else, so it needs no defensive copy.
-        check_machine(machine, str(where))
+        check_machine(machine, str(where), parsed=True)
         return Form(machine)
     except (QengineError, ValueError, TypeError, KeyError, RecursionError):
         return None

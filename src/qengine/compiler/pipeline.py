@@ -102,7 +102,7 @@ def load_machine_text(text: str, file: str) -> Form:
         why = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
         raise FormError([Problem(SourceLocation(file, 1, 1), "machine",
                                  f"not a JSON machine file: {why}")]) from None
-    return Form.from_json(data, file)
+    return Form.from_json(data, file, parsed=True)
 
 
 def resolve_source(source: str | os.PathLike[str]) -> str:

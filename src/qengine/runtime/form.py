@@ -229,17 +229,19 @@ class Form:
 
     # -- the machine ---------------------------------------------------------------------------
     @classmethod
-    def from_json(cls, data: Any, name: str = "<machine>") -> Form:
-        """A form from a machine document (parsed JSON); :class:`FormError` for a bad one."""
-        check_machine(data, name)
-        return cls(copy.deepcopy(data))
+    def from_json(cls, data: Any, name: str = "<machine>", *, parsed: bool = False) -> Form:
+        """A form from a machine document; :class:`FormError` for a bad one. ``parsed=True``
+        says ``data`` comes straight from ``json.loads`` (and is not shared): it is then neither
+        searched for foreign objects nor copied."""
+        check_machine(data, name, parsed=parsed)
+        return cls(data if parsed else copy.deepcopy(data))
 
     def to_json(self) -> dict[str, Any]:
         """The machine of this form: JSON-ready data that :meth:`from_json` turns back into it."""
         return copy.deepcopy(self._machine)
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (Form.from_json, (self._machine, self.source or "<machine>"))
+        return (_unpickled, (self._machine, self.source or "<machine>"))
 
     # -- the public surface --------------------------------------------------------------------
     @property
@@ -544,3 +546,8 @@ class Form:
 
 #: the walk of a report of the generated validator, worked out when first asked for
 _tracked = Form._tracked
+
+
+def _unpickled(machine: dict[str, Any], name: str) -> Form:
+    """A pickled form: its machine, fresh from pickle (plain data, owned by nobody), checked."""
+    return Form.from_json(machine, name, parsed=True)

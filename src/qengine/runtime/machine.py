@@ -184,12 +184,84 @@ def _encodable(text: str) -> bool:
     return True
 
 
-def check_machine(data: Any, name: str = "<machine>") -> None:
-    """Raise :class:`~qengine.FormError` (code ``machine``) listing every problem of ``data``."""
+def check_machine(data: Any, name: str = "<machine>", *, parsed: bool = False) -> None:
+    """Raise :class:`~qengine.FormError` (code ``machine``) listing every problem of ``data``.
+
+    ``parsed``: ``data`` comes straight from ``json.loads``, so it is plain JSON data and the
+    look for foreign objects (a str subclass, an object with its own ``==``) is skipped."""
     r = _Reader(name)
-    _check_document(r, data)
+    foreign = None if parsed else _foreign(data)
+    if foreign is not None:  # checked first: every later check may compare and hash values
+        where, value = foreign
+        r.fail(where, f"is not JSON data: a {_type_name(value)} object")
+    else:
+        _check_document(r, data)
     if r.problems:
         raise FormError(r.problems)
+
+
+#: the Python types that JSON data is made of (a tuple is not JSON, but the checks can say so)
+_JSON_TYPES = frozenset({dict, list, tuple, str, int, float, bool, type(None)})
+
+
+def _foreign(data: Any) -> tuple[str, Any] | None:
+    """The JSON pointer and value of the first object in ``data`` that is not plain JSON data
+    (a subclass of str or dict, or any other object), or None. Iterative, and no deeper than
+    :data:`_FOREIGN_DEPTH`: what lies deeper is refused by the depth checks without being read."""
+    level = [data]  # a quick pass, level by level; the pointer is found only when needed
+    for _depth in range(_FOREIGN_DEPTH + 1):
+        deeper: list[Any] = []
+        for value in level:
+            kind = type(value)
+            if kind is dict:
+                if not all(type(k) is str for k in value):
+                    return _foreign_at(data)
+                deeper.extend(value.values())
+            elif kind is list or kind is tuple:
+                deeper.extend(value)
+            elif kind not in _JSON_TYPES:
+                return _foreign_at(data)
+        if not deeper:
+            return None
+        level = deeper
+    return None
+
+
+def _foreign_at(data: Any) -> tuple[str, Any] | None:
+    """:func:`_foreign` with the JSON pointer of what it finds."""
+    stack: list[tuple[Any, Any, int]] = [(None, data, 0)]  # (path as a linked list, value, depth)
+    while stack:
+        path, value, depth = stack.pop()
+        kind = type(value)
+        if kind not in _JSON_TYPES:
+            return _pointer(path), value
+        if depth >= _FOREIGN_DEPTH:
+            continue
+        if kind is dict:
+            for key, item in value.items():
+                if type(key) is not str:
+                    return _pointer(path) or "/", key
+                stack.append(((path, key), item, depth + 1))
+        elif kind is list or kind is tuple:
+            stack.extend(((path, i), item, depth + 1) for i, item in enumerate(value))
+    return None
+
+
+#: how deep :func:`_foreign` looks (expressions are refused beyond MAX_IR_DEPTH anyway)
+_FOREIGN_DEPTH = 4 * MAX_IR_DEPTH
+
+
+def _pointer(path: Any) -> str:
+    parts: list[str] = []
+    while path is not None:
+        path, key = path
+        parts.append(str(key))
+    return "/" + "/".join(reversed(parts))
+
+
+def _type_name(value: Any) -> str:
+    name = type(value).__name__
+    return name if isinstance(name, str) and len(name) <= 60 else "foreign"
 
 
 _TOP = ("format", "id", "version", "titles", "languages", "source", "params", "sections",
