@@ -1,0 +1,338 @@
+/**
+ * A form, ready to validate records: the machine evaluated (a port of qengine/runtime/form.py
+ * and walk.py). `validate` gives the same violations, messages, order, path and canonical record
+ * as Python's `Form.interpret`.
+ * @module
+ */
+import { cmpText, describe, pyLen, render } from "./catalogue.js";
+import { AnswerError, ParamError, UnknownQuestionError } from "./errors.js";
+import { Evaluator, pyEq } from "./evaluate.js";
+import { isBlank, isBlankText, isIsoDate, makeCoercers, MAX_MAGNITUDE } from "./values.js";
+
+/**
+ * @typedef {object} Violation
+ * @property {string} rule  a check's id or a built-in code
+ * @property {string} severity  "error" or "warning"
+ * @property {string[]} questions
+ * @property {string} message  in the form's first language
+ * @property {Record<string, string>} messages  in each of the form's languages
+ */
+/**
+ * @typedef {object} Report
+ * @property {boolean} ok  no error holds
+ * @property {Violation[]} violations
+ * @property {string[]} path  the ids asked, in order
+ * @property {Record<string, any>} record  the canonical record
+ */
+/** @typedef {{params?: Record<string, any> | null, coerce?: boolean}} Options */
+
+/** A JSON number of the machine's domain. @param {unknown} v */
+export function isNumber(v) {
+  return typeof v === "number" && Number.isFinite(v) && Math.abs(v) <= MAX_MAGNITUDE;
+}
+
+/** Python's type name of a JSON value. @param {unknown} v */
+function pyTypeName(v) {
+  if (v === null || v === undefined) return "NoneType";
+  if (typeof v === "boolean") return "bool";
+  if (typeof v === "number") return Number.isInteger(v) ? "int" : "float";
+  if (typeof v === "string") return "str";
+  if (Array.isArray(v)) return "list";
+  return "dict";
+}
+
+/** @param {unknown} v @returns {v is Record<string, any>} */
+const isRecord = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
+
+/** @param {Record<string, string>} texts @param {readonly string[]} languages @param {string} fallback */
+function primary(texts, languages, fallback) {
+  for (const lang of languages) if (texts[lang]) return String(texts[lang]);
+  const values = Object.values(texts);
+  return values.length ? values[0] : fallback;
+}
+
+/**
+ * @typedef {object} Question
+ * @property {string} id
+ * @property {string | null} number
+ * @property {string} label
+ * @property {Record<string, string>} labels
+ * @property {Record<string, string>} hints
+ * @property {string} type
+ * @property {{code: number, label: string, labels: Record<string, string>}[]} choices
+ * @property {boolean} required
+ * @property {string | null} unit
+ * @property {any} min
+ * @property {any} max
+ * @property {number | null} decimals
+ * @property {number | null} max_length
+ * @property {boolean} none_ok
+ * @property {string} section
+ * @property {number} index
+ * @property {boolean} computed
+ */
+
+export class Form {
+  /** Build from a machine already checked (use `loadMachine` for one from outside). @param {any} machine */
+  constructor(machine) {
+    const m = (this._machine = machine);
+    /** @type {string} */ this.id = m.id;
+    /** @type {string} */ this.version = m.version;
+    /** @type {Record<string, string>} */ this.titles = { ...m.titles };
+    /** @type {string[]} */ this.languages = [...m.languages];
+    /** @type {Record<string, any>} */
+    this.params = Object.freeze(Object.fromEntries(m.params.map((/** @type {any} */ p) => [p.name, p.value])));
+    /** @type {Record<string, string>} */
+    this._paramTypes = Object.fromEntries(m.params.map((/** @type {any} */ p) => [p.name, p.type]));
+    const langs = this.languages;
+    /** @type {Question[]} */
+    this.questions = m.questions.map((/** @type {any} */ q, /** @type {number} */ i) => Object.freeze({
+      id: q.id, number: q.number, label: primary(q.labels, langs, q.id), labels: { ...q.labels },
+      hints: { ...q.hints }, type: q.type,
+      choices: q.choices.map((/** @type {any} */ c) => ({ code: c.code, label: primary(c.labels, langs, String(c.code)), labels: { ...c.labels } })),
+      required: q.required, unit: q.unit, min: q.min, max: q.max, decimals: q.decimals,
+      max_length: q.max_length, none_ok: q.none_ok, section: q.section, index: i,
+      computed: q.type === "computed",
+    }));
+    /** @type {Map<string, Question>} */
+    this._byId = new Map(this.questions.map((q) => [q.id, q]));
+    const index = new Map(this.questions.map((q) => [q.id, q.index]));
+    const ev = (this._ev = new Evaluator(this.params));
+    for (const c of m.computed) {
+      ev.computedNodes[c.question] = c.value;
+      ev.computed[c.question] = ev.expr(c.value);
+    }
+    /** @type {Map<string, any[]>} */
+    const jumpsOf = new Map(m.steps.map((/** @type {any} */ s) => [s.question, s.jumps]));
+    const n = this.questions.length;
+    this._steps = this.questions.map((q) => {
+      const { entered, strict } = makeCoercers(q);
+      const jumps = (jumpsOf.get(q.id) || []).map((j) => ({
+        guard: ev.expr(j.when), target: index.has(j.target) ? /** @type {number} */ (index.get(j.target)) : n,
+      }));
+      return { id: q.id, index: q.index, entered, strict, required: q.required,
+        multiple: q.type === "multiple", jumps, compute: ev.computed[q.id] || null };
+    });
+    this._checks = m.checks.map((/** @type {any} */ c) => {
+      const f = ev.expr(c.rule);
+      return { id: c.id, severity: c.severity, questions: [...c.questions], deps: [...c.deps],
+        messages: { ...c.messages }, fires: c.kind === "when" ? f : (/** @type {any} */ env) => !f(env) };
+    });
+  }
+
+  /** The machine of this form (a copy). */
+  toJSON() {
+    return structuredClone(this._machine);
+  }
+
+  /** The question with id `qid`; UnknownQuestionError if none. @param {string} qid */
+  question(qid) {
+    const q = this._byId.get(qid);
+    if (!q) throw new UnknownQuestionError(this.id, qid);
+    return q;
+  }
+
+  /** The form's params with `overrides` applied; ParamError for a bad one. @param {Record<string, any> | null | undefined} overrides */
+  resolveParams(overrides) {
+    const values = { ...this.params };
+    if (!overrides) return values;
+    if (!isRecord(overrides)) throw new ParamError("*", "params must be a mapping of name to value");
+    for (const [name, value] of Object.entries(overrides)) {
+      if (!Object.hasOwn(values, name)) {
+        const known = Object.keys(this.params).join(", ") || "none";
+        throw new ParamError(name, `form ${this.id} has no such param (params: ${known})`, "unknown_param");
+      }
+      const kind = this._paramTypes[name];
+      if (kind === "num" && !isNumber(value)) throw new ParamError(name, `expected a number within ±1e15, got ${describe(value)}`);
+      if (kind !== "num" && typeof value !== "string") throw new ParamError(name, `expected a text, got ${describe(value)}`);
+      if (kind === "date" && !isIsoDate(value)) throw new ParamError(name, `expected an ISO date (YYYY-MM-DD), got ${describe(value)}`);
+      values[name] = value;
+    }
+    return values;
+  }
+
+  /**
+   * Walk `record`: the path asked, the environment the rules see, the canonical record.
+   * @param {Record<string, any>} record @param {Record<string, any>} env @param {boolean} coerce
+   * @param {((rule: string, qid: string, exc: AnswerError | null) => void) | null} onProblem
+   */
+  _walk(record, env, coerce, onProblem) {
+    /** @type {string[]} */
+    const path = [];
+    /** @type {{id: string, compute: (env: any) => any}[]} */
+    const reached = [];
+    let skipTo = 0;
+    for (const step of this._steps) {
+      const has = Object.hasOwn(record, step.id);
+      const raw = has ? record[step.id] : undefined;
+      if (step.index < skipTo) {
+        if (onProblem && raw !== null && raw !== undefined && !blankRaw(raw)) onProblem("not_asked", step.id, null);
+        continue;
+      }
+      if (step.compute) {
+        reached.push({ id: step.id, compute: step.compute });
+        continue;
+      }
+      path.push(step.id);
+      if (raw === null || raw === undefined) {
+        if (step.required && onProblem) onProblem("required", step.id, null);
+      } else {
+        let value;
+        let failed = false;
+        try {
+          value = (coerce ? step.entered : step.strict)(raw);
+        } catch (exc) {
+          if (!(exc instanceof AnswerError)) throw exc;
+          failed = true;
+          if (onProblem) onProblem(exc.code, step.id, exc);
+        }
+        if (!failed) {
+          if (value !== null && value !== undefined) env[step.id] = value;
+          else if (step.required && onProblem) onProblem("required", step.id, null);
+        }
+      }
+      for (const jump of step.jumps) {
+        if (jump.guard(env)) { skipTo = jump.target; break; }
+      }
+    }
+    for (const { id, compute } of reached) {
+      const value = compute(env);
+      if (value !== null && value !== undefined) env[id] = value;
+    }
+    /** @type {Record<string, any>} */
+    const out = {};
+    for (const qid of path) {
+      if (Object.hasOwn(env, qid)) out[qid] = Array.isArray(env[qid]) ? [...env[qid]] : env[qid];
+      else if (Object.hasOwn(record, qid)) out[qid] = this._byId.get(qid)?.type === "multiple" ? [] : null;
+    }
+    for (const step of this._steps) {
+      if (step.compute && Object.hasOwn(env, step.id)) out[step.id] = env[step.id];
+    }
+    return { path, env, record: out };
+  }
+
+  /** @param {Record<string, any> | null | undefined} params */
+  _env(params) {
+    return Object.assign(Object.create(null), params ? this.resolveParams(params) : this.params);
+  }
+
+  /**
+   * The ids an interview asks, in order, when the answers are those of `record`.
+   * @param {unknown} record @param {Options} [options] @returns {string[]}
+   */
+  path(record, { params = null, coerce = false } = {}) {
+    return this._walk(isRecord(record) ? record : {}, this._env(params), coerce, null).path;
+  }
+
+  /**
+   * Check a completed record; never throws on record content (bad params throw ParamError).
+   * `coerce` converts entered text ("②", "1,234.5") as an interview does.
+   * @param {unknown} record @param {Options} [options] @returns {Report}
+   */
+  validate(record, { params = null, coerce = false } = {}) {
+    const env = this._env(params);
+    /** @type {Violation[]} */
+    const problems = [];
+    /** @type {Record<string, any>} */
+    let rec;
+    if (!isRecord(record)) {
+      problems.push(this.violation("not_a_record", [], { kind: pyTypeName(record) }));
+      rec = {};
+    } else {
+      rec = record;
+      problems.push(...this.unknownQuestions(rec));
+    }
+    const walked = this._walk(rec, env, coerce, (rule, qid, exc) => {
+      if (exc) {
+        const messages = exc.messages(this.languages);
+        problems.push({ rule, severity: "error", questions: [qid], message: messages[this.languages[0]], messages });
+      } else {
+        problems.push(this.violation(rule, [qid], { question: qid }));
+      }
+    });
+    for (const q of this.questions) {
+      if (q.computed && Object.hasOwn(rec, q.id)) {
+        const computed = Object.hasOwn(env, q.id) ? env[q.id] : null;
+        if (computed !== null) {
+          const mismatch = this.computedMismatch(q.id, rec[q.id], computed, env);
+          if (mismatch) problems.push(mismatch);
+        }
+      }
+    }
+    problems.push(...this.runChecks(env));
+    return { ok: !problems.some((v) => v.severity === "error"), violations: problems, path: walked.path, record: walked.record };
+  }
+
+  /**
+   * A built-in violation with message `key` in each of the form's languages.
+   * @param {string} key @param {string[]} questions @param {Record<string, any>} args @returns {Violation}
+   */
+  violation(key, questions, args) {
+    const a = { ...args };
+    if ("value" in a) a.value = describe(a.value);
+    /** @type {Record<string, string>} */
+    const messages = {};
+    for (const lang of this.languages) messages[lang] = render(key, lang, a);
+    const code = key.split(".")[0];
+    return { rule: code, severity: code !== "computed_mismatch" ? "error" : "warning", questions,
+      message: messages[this.languages[0]], messages };
+  }
+
+  /** An unknown_question violation per key naming no question, in a stable order. @param {Record<string, any>} record */
+  unknownQuestions(record) {
+    const extra = Object.keys(record).filter((k) => !this._byId.has(k));
+    const keyed = extra.map((k) => ({ k, d: describe(k) }));
+    keyed.sort((x, y) => cmpText(x.d, y.d));
+    return keyed.map(({ k, d }) => this.violation("unknown_question", [pyLen(k) <= 200 ? k : d], { value: k, form: this.id }));
+  }
+
+  /**
+   * The warning for a given computed value that disagrees with what the form computes, or null.
+   * @param {string} qid @param {any} given @param {any} computed @param {Record<string, any>} env
+   */
+  computedMismatch(qid, given, computed, env) {
+    if (isBlank(given)) return null;
+    const computedFloat = typeof computed === "number" && this._ev.isFloat(this._ev.computedNodes[qid], env);
+    let same;
+    if (isNumber(given) && isNumber(computed)) {
+      same = Math.abs(given - computed) <= 1e-6 * Math.max(1, Math.abs(computed));
+    } else {
+      const computedType = typeof computed === "number" ? (computedFloat ? "float" : "int") : pyTypeName(computed);
+      same = pyTypeName(given) === computedType && pyEq(given, computed);
+    }
+    if (same) return null;
+    const shown = computedFloat && Number.isInteger(computed) ? floatShown(computed) : describe(computed);
+    return this.violation("computed_mismatch", [qid], { question: qid, value: given, computed: shown });
+  }
+
+  /** The checks that fire on `values`. @param {Record<string, any>} values @returns {Violation[]} */
+  runChecks(values) {
+    const lang = this.languages[0];
+    /** @type {Violation[]} */
+    const out = [];
+    for (const check of this._checks) {
+      if (check.deps.some((d) => values[d] === null || values[d] === undefined)) continue;
+      if (check.fires(values)) {
+        const message = check.messages[lang] || Object.values(check.messages)[0] || check.id;
+        out.push({ rule: check.id, severity: check.severity, questions: [...check.questions], message, messages: { ...check.messages } });
+      }
+    }
+    return out;
+  }
+}
+
+/** A whole number held by Python as a float, as repr shows it. @param {number} x */
+function floatShown(x) {
+  if (Math.abs(x) >= 1e16) {
+    const [m, e] = x.toExponential().split("e");
+    const exp = Number(e);
+    return `${m}e${exp < 0 ? "-" : "+"}${String(Math.abs(exp)).padStart(2, "0")}`;
+  }
+  return `${x}.0`;
+}
+
+/** What the walk counts as blank when a skipped question holds it. @param {unknown} v */
+function blankRaw(v) {
+  if (typeof v === "string") return isBlankText(v);
+  return Array.isArray(v) && v.length === 0;
+}

@@ -1,0 +1,10 @@
+/**
+ * qengine-runtime: the JavaScript runtime of a qengine machine (`qengine-machine/1`).
+ * @module
+ */
+export { loadMachine, checkMachine, FORMAT } from "./machine.js";
+export { Form, isNumber } from "./form.js";
+export { FormError, AnswerError, ParamError, UnknownQuestionError, QengineError } from "./errors.js";
+export { makeCoercers, normaliseText, isBlank, isIsoDate, checkIdNumber, MAX_MAGNITUDE } from "./values.js";
+export { Evaluator, numEq } from "./evaluate.js";
+export { MESSAGES, FORM_CODES, describe, render } from "./catalogue.js";
