@@ -300,10 +300,7 @@ def small_form(*, jump: str = "q1 == 1", check: str = "q2 > 0", extra_checks: st
 #: step around these inputs (so CI stays green on everything else) and one test per finding
 #: reproduces the minimal input under ``xfail(strict=True)``: the day it is fixed, that test fails
 #: and says so, and the line here and the ``known_bug`` call go.
-KNOWN_BUGS: dict[str, str] = {
-    "hostile_subclass": "answer()/validate() call methods of a str or int subclass (value.strip() in "
-                        "runtime/values.py), so a subclass whose methods raise leaks its exception",
-}
+KNOWN_BUGS: dict[str, str] = {}  # none open: the five findings of issue 14 are fixed
 INCLUDE_KNOWN = os.environ.get("QENGINE_FUZZ_INCLUDE_KNOWN") == "1"
 
 
@@ -314,17 +311,3 @@ def known_bug(name: str, applies: bool) -> None:
     assert name in KNOWN_BUGS
     if not INCLUDE_KNOWN:
         assume(not applies)
-
-
-def is_hostile_subclass(value: Any, depth: int = 0) -> bool:
-    """A str or int subclass among the hostile values, nested up to 20 deep (hostile_subclass)."""
-    if type(value) in (HostileStr, HostileInt):
-        return True
-    if depth > 20:
-        return False
-    if type(value) in (list, tuple):
-        return any(is_hostile_subclass(v, depth + 1) for v in value[:50])
-    if type(value) is dict:
-        return any(is_hostile_subclass(v, depth + 1) for k, v in list(value.items())[:50]) or any(
-            type(k) in (HostileStr, HostileInt) for k in list(value)[:50])
-    return False

@@ -18,8 +18,6 @@ from .contract import (
     escapes_only_qengine_errors,
     fuzz,
     hostile,
-    is_hostile_subclass,
-    known_bug,
     run_bounded,
     snapshot_round_trips,
 )
@@ -84,7 +82,6 @@ def test_a_mutated_snapshot_resumes_or_is_a_snapshot_error(pair: tuple, mutation
     for index, op, box in mutations:
         where = slots(snap)
         snap = apply(snap, where[index % len(where)], op, box.value)
-    known_bug("hostile_subclass", is_hostile_subclass(snap))
     iv, exc = escapes_only_qengine_errors(lambda: form.resume(snap))
     if iv is None:
         assert isinstance(exc, qengine.SnapshotError), type(exc)

@@ -75,13 +75,42 @@ def accepts(q: Question) -> tuple[int, Any, Any]:
     return ACCEPT_NONE, None, None
 
 
+_PLAIN = frozenset({str, int, float, bool, list, tuple, dict, type(None)})
+
+
+def plain(value: Any, depth: int = 0) -> Any:
+    """``value`` made of Python's own types: a subclass of str, int or float (an ``IntEnum``, a
+    hostile object) becomes its plain value, read with the base type's own methods, so no method
+    of the subclass ever runs; lists and tuples are made plain item by item (20 levels deep)."""
+    kind = type(value)
+    if kind in _PLAIN and kind is not list and kind is not tuple:
+        return value
+    if issubclass(kind, bool):
+        return bool(int.__int__(value))
+    if issubclass(kind, str):
+        return str.__str__(value)
+    if issubclass(kind, int):
+        return int.__int__(value)
+    if issubclass(kind, float):
+        return float.__float__(value)
+    if issubclass(kind, (list, tuple)) and depth < 20:
+        items = list.__iter__(value) if issubclass(kind, list) else tuple.__iter__(value)
+        return [plain(v, depth + 1) for v in items]
+    return value
+
+
 def make_coercers(q: Question) -> tuple[Coercer, Coercer]:
     """The ``entered`` and ``strict`` coercers of question ``q`` (see the module docstring)."""
-    entered = _FACTORIES[q.type](q)
+    made = _FACTORIES[q.type](q)
     gate = _GATES[q.type]
     qid = q.id
 
+    def entered(value: Any) -> Any:
+        kind = type(value)
+        return made(value if kind is int or kind is str or value is None else plain(value))
+
     def checked(value: Any) -> Any:
+        value = plain(value)
         if value is None or (type(value) is str and not value.strip()):
             return None  # empty text counts as no answer, whatever the type
         expected = gate(value)
