@@ -77,3 +77,27 @@ export class UnknownQuestionError extends QengineError {
     this.question = question;
   }
 }
+
+/**
+ * Submission refused: `code` is "unfinished" (a question is still to be asked) or "errors" (an
+ * error-severity check holds; see `violations`). Warnings never block.
+ */
+export class SubmitError extends QengineError {
+  /** @param {string} code @param {string} message @param {any[]} [violations] */
+  constructor(code, message, violations = []) {
+    super([message, ...violations.map((v) => `  - ${v.severity} ${v.rule} [${v.questions.join(", ")}]: ${v.message}`)].join("\n"));
+    this.name = "SubmitError";
+    this.code = code;
+    this.violations = [...violations];
+  }
+}
+
+/** A snapshot cannot be resumed; `code` as in Python (not_a_snapshot, other_form, ...). */
+export class SnapshotError extends QengineError {
+  /** @param {string} code @param {string} message */
+  constructor(code, message) {
+    super(`${message} [${code}]`);
+    this.name = "SnapshotError";
+    this.code = code;
+  }
+}

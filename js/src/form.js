@@ -7,6 +7,7 @@
 import { cmpText, describe, pyLen, render } from "./catalogue.js";
 import { AnswerError, ParamError, UnknownQuestionError } from "./errors.js";
 import { Evaluator, pyEq } from "./evaluate.js";
+import { Interview } from "./interview.js";
 import { isBlank, isBlankText, isIsoDate, makeCoercers, MAX_MAGNITUDE } from "./values.js";
 
 /**
@@ -130,6 +131,16 @@ export class Form {
     const q = this._byId.get(qid);
     if (!q) throw new UnknownQuestionError(this.id, qid);
     return q;
+  }
+
+  /** A new interview, optionally with some params overridden (ParamError for a bad one). @param {{params?: Record<string, any> | null}} [options] */
+  start({ params = null } = {}) {
+    return new Interview(this, this.resolveParams(params));
+  }
+
+  /** The interview a `snapshot()` describes; SnapshotError if not. @param {unknown} snapshot */
+  resume(snapshot) {
+    return Interview.fromSnapshot(this, snapshot);
   }
 
   /** The form's params with `overrides` applied; ParamError for a bad one. @param {Record<string, any> | null | undefined} overrides */
