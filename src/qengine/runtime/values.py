@@ -107,7 +107,9 @@ def make_coercers(q: Question) -> tuple[Coercer, Coercer]:
 
     def entered(value: Any) -> Any:
         kind = type(value)
-        return made(value if kind is int or kind is str or value is None else plain(value))
+        if kind is int or kind is str or kind is float or value is None:
+            return made(value)
+        return made(plain(value))
 
     def checked(value: Any) -> Any:
         value = plain(value)
@@ -133,14 +135,14 @@ def make_coercers(q: Question) -> tuple[Coercer, Coercer]:
         def strict(value: Any) -> Any:
             if type(value) is int and lo <= value <= hi:
                 return value
-            return entered(value) if type(value) is float else checked(value)
+            return made(value) if type(value) is float else checked(value)
     elif q.type in ("text", "date", "id_number"):  # text is all the record may hold
         def strict(value: Any) -> Any:
-            return entered(value) if type(value) is str else checked(value)
+            return made(value) if type(value) is str else checked(value)
     elif q.type == "multiple":
         def strict(value: Any) -> Any:
             if type(value) is list and all(type(v) is int for v in value):
-                return entered(value)
+                return made(value)  # plain already: a list of ints
             return checked(value)
 
     return entered, strict
