@@ -34,8 +34,9 @@ import attrs
 from qengine.errors import AnswerError
 from qengine.notation import id_number_ok
 from qengine.runtime.evaluate import ORDER, REDUCE, literal_of, num_eq, num_ne, safe_compare
-from qengine.runtime.machine import ANSWER_TYPES, MAX_MAGNITUDE, NUMERIC_TYPES, is_number
+from qengine.runtime.machine import ANSWER_TYPES, MAX_MAGNITUDE, is_number
 from qengine.runtime.results import Check, Violation
+from qengine.runtime.values import ACCEPT_CODE, ACCEPT_INT, ACCEPT_TEXT, accepts
 from qengine.runtime.walk import Walk
 
 if TYPE_CHECKING:
@@ -51,7 +52,7 @@ MAX_DEPTH = 40
 
 _NAME = re.compile(r"(?:[vcwrpt]|k)\d{1,6}\Z")
 _FIXED_NAMES = frozenset({"rec", "env", "get", "out", "ap", "x", "s", "e", "P", "T",
-                          "validate", "AnswerError", "type", "int", "float", "str", "list",
+                          "validate", "AnswerError", "type", "int", "str", "list",
                           "len", "set", "sorted"})
 _ATTRIBUTES = frozenset({"get", "append", "strip", "isascii", "isprintable", "isdisjoint",
                          "issuperset"})
@@ -167,7 +168,7 @@ HELPERS: dict[str, Any] = {
     **{f"h_{op}": _aggregate(op) for op in REDUCE},
     "h_in_num": _h_in_num, "h_in_dyn": _h_in_dyn, "h_utf8": _h_utf8, "h_id": id_number_ok,
     "h_date": _h_date, "h_ints": _h_ints, "h_blank": _h_blank,
-    "AnswerError": AnswerError, "type": type, "int": int, "float": float, "str": str,
+    "AnswerError": AnswerError, "type": type, "int": int, "str": str,
     "list": list, "len": len, "set": set, "sorted": sorted,
 }
 _HELPER_NAMES = frozenset(HELPERS) | {"h_bad", "h_unknown", "h_computed", "h_walk"}
@@ -430,21 +431,19 @@ class _Generator:
         """A condition under which the raw answer ``x`` is already what the coercer returns
         (so it is taken as it is), or None: every other value goes through the coercer."""
         lit = self.src.literal
-        kind = q["type"]
-        if kind == "single":
-            codes = sorted(c["code"] for c in q["choices"])
+        taken, a, b = accepts(self.form.questions[i])  # what the interview takes at once, too
+        if taken == ACCEPT_CODE:
+            codes = sorted(a)
             if codes and codes == list(range(codes[0], codes[-1] + 1)):
                 return f"type(x) is int and {lit(codes[0])} <= x <= {lit(codes[-1])}"
-            return f"type(x) is int and x in {self.src.constant(frozenset(codes))}"
-        if kind in NUMERIC_TYPES:
-            lo = -MAX_MAGNITUDE if q["min"] is None else q["min"]
-            hi = MAX_MAGNITUDE if q["max"] is None else q["max"]
-            return f"type(x) is int and {lit(lo)} <= x <= {lit(hi)}"
-        if kind == "text":
-            limit = q["max_length"] or 10000
+            return f"type(x) is int and x in {self.src.constant(a)}"
+        if taken == ACCEPT_INT:
+            return f"type(x) is int and {lit(a)} <= x <= {lit(b)}"
+        if taken == ACCEPT_TEXT:
             # printable text holds no lone surrogate, so it is UTF-8 (the coercer's last check)
-            return (f"type(x) is str and x.strip() and len(x) <= {lit(limit)} "
+            return (f"type(x) is str and x.strip() and len(x) <= {lit(a)} "
                     f"and (x.isprintable() or h_utf8(x))")
+        kind = q["type"]
         if kind == "id_number":
             return "type(x) is str and h_id(x)"
         if kind == "date":

@@ -85,9 +85,7 @@ def plain(value: Any, depth: int = 0) -> Any:
     kind = type(value)
     if kind in _PLAIN and kind is not list and kind is not tuple:
         return value
-    if issubclass(kind, bool):
-        return bool(int.__int__(value))
-    if issubclass(kind, str):
+    if issubclass(kind, str):  # (bool cannot be subclassed: an int subclass is never a bool)
         return str.__str__(value)
     if issubclass(kind, int):
         return int.__int__(value)
