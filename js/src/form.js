@@ -52,26 +52,51 @@ function primary(texts, languages, fallback) {
   return values.length ? values[0] : fallback;
 }
 
-/**
- * @typedef {object} Question
- * @property {string} id
- * @property {string | null} number
- * @property {string} label
- * @property {Record<string, string>} labels
- * @property {Record<string, string>} hints
- * @property {string} type
- * @property {{code: number, label: string, labels: Record<string, string>}[]} choices
- * @property {boolean} required
- * @property {string | null} unit
- * @property {any} min
- * @property {any} max
- * @property {number | null} decimals
- * @property {number | null} max_length
- * @property {boolean} none_ok
- * @property {string} section
- * @property {number} index
- * @property {boolean} computed
- */
+/** A question of a form, as a front end shows it (Python's `Question`): `label` is the text in the
+ * form's first language, `labels` the texts by language. `toDict()` (and `JSON.stringify`) gives
+ * Python's `Question.to_dict()`. */
+export class Question {
+  /** @param {any} q a question of a checked machine @param {number} index @param {readonly string[]} langs */
+  constructor(q, index, langs) {
+    /** @type {string} */ this.id = q.id;
+    /** @type {string | null} */ this.number = q.number;
+    /** @type {string} */ this.label = primary(q.labels, langs, q.id);
+    /** @type {Record<string, string>} */ this.labels = Object.freeze({ ...q.labels });
+    /** @type {Record<string, string>} */ this.hints = Object.freeze({ ...q.hints });
+    /** @type {string} */ this.type = q.type;
+    /** @type {readonly {code: number, label: string, labels: Record<string, string>}[]} */
+    this.choices = Object.freeze(q.choices.map((/** @type {any} */ c) => Object.freeze(
+      { code: c.code, label: primary(c.labels, langs, String(c.code)), labels: Object.freeze({ ...c.labels }) })));
+    /** @type {boolean} */ this.required = q.required;
+    /** @type {string | null} */ this.unit = q.unit;
+    /** @type {any} */ this.min = q.min;
+    /** @type {any} */ this.max = q.max;
+    /** @type {number | null} */ this.decimals = q.decimals;
+    /** @type {number | null} */ this.max_length = q.max_length;
+    /** @type {boolean} */ this.none_ok = q.none_ok;
+    /** @type {string} */ this.section = q.section;
+    /** @type {number} */ this.index = index;
+    /** @type {boolean} */ this.computed = q.type === "computed";
+    Object.freeze(this);
+  }
+
+  /** The question as JSON-ready data for a front end: exactly Python's `Question.to_dict()`. */
+  toDict() {
+    /** @type {Record<string, any>} */
+    const out = { id: this.id, number: this.number, label: { ...this.labels }, type: this.type, required: this.required };
+    if (this.choices.length) out.choices = this.choices.map((c) => ({ code: c.code, label: { ...c.labels } }));
+    for (const key of /** @type {const} */ (["unit", "min", "max", "decimals", "max_length"])) {
+      if (this[key] !== null && this[key] !== undefined) out[key] = this[key];
+    }
+    if (this.none_ok) out.none_ok = true;
+    if (Object.keys(this.hints).length) out.hints = { ...this.hints };
+    return out;
+  }
+
+  toJSON() {
+    return this.toDict();
+  }
+}
 
 export class Form {
   /** Build from a machine already checked (use `loadMachine` for one from outside). @param {any} machine */
@@ -87,14 +112,7 @@ export class Form {
     this._paramTypes = Object.fromEntries(m.params.map((/** @type {any} */ p) => [p.name, p.type]));
     const langs = this.languages;
     /** @type {Question[]} */
-    this.questions = m.questions.map((/** @type {any} */ q, /** @type {number} */ i) => Object.freeze({
-      id: q.id, number: q.number, label: primary(q.labels, langs, q.id), labels: { ...q.labels },
-      hints: { ...q.hints }, type: q.type,
-      choices: q.choices.map((/** @type {any} */ c) => ({ code: c.code, label: primary(c.labels, langs, String(c.code)), labels: { ...c.labels } })),
-      required: q.required, unit: q.unit, min: q.min, max: q.max, decimals: q.decimals,
-      max_length: q.max_length, none_ok: q.none_ok, section: q.section, index: i,
-      computed: q.type === "computed",
-    }));
+    this.questions = Object.freeze(m.questions.map((/** @type {any} */ q, /** @type {number} */ i) => new Question(q, i, langs)));
     /** @type {Map<string, Question>} */
     this._byId = new Map(this.questions.map((q) => [q.id, q]));
     const index = new Map(this.questions.map((q) => [q.id, q.index]));

@@ -3,7 +3,7 @@
  * @module
  */
 export { loadMachine, checkMachine, FORMAT } from "./machine.js";
-export { Form, isNumber } from "./form.js";
+export { Form, Question, isNumber } from "./form.js";
 export { FormError, AnswerError, ParamError, UnknownQuestionError, QengineError, SubmitError, SnapshotError } from "./errors.js";
 export { Interview, SNAPSHOT_FORMAT } from "./interview.js";
 export { makeCoercers, normaliseText, isBlank, isIsoDate, checkIdNumber, MAX_MAGNITUDE } from "./values.js";

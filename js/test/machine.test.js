@@ -61,3 +61,15 @@ test("coercers: entered text and strict records", () => {
   assert.equal(n.entered("1,234.5"), 1234.5);
   assert.throws(() => n.entered("1.234"), { code: "decimals" });
 });
+
+test("a question's toDict() (and its JSON) is Python's Question.to_dict()", () => {
+  for (const name of ["annex5", "annex6", "annex7"]) {
+    const fixture = JSON.parse(readFileSync(join(here, `${name}.json`), "utf8"));
+    const form = loadMachine(fixture.machine);
+    assert.deepEqual(form.questions.map((q) => q.toDict()), fixture.questions);
+    assert.deepEqual(JSON.parse(JSON.stringify(form.questions)), fixture.questions);
+    const iv = form.start();
+    assert.deepEqual(iv.current.toDict(), fixture.questions[0]);
+    assert.ok(Object.isFrozen(iv.current) && Object.isFrozen(iv.current.choices));
+  }
+});

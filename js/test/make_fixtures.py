@@ -120,7 +120,8 @@ def main() -> None:
             record = clean(json.loads(json.dumps(record, allow_nan=False)))
             out.append({"kind": kind, "input": record, "strict": expect(form, record, False),
                         "coerce": expect(form, record, True)})
-        text = json.dumps({"form": name, "machine": machine, "cases": out}, ensure_ascii=False,
+        text = json.dumps({"form": name, "machine": machine,
+                           "questions": [q.to_dict() for q in form.questions], "cases": out}, ensure_ascii=False,
                           allow_nan=False, separators=(",", ":"))
         # a lone surrogate cannot be UTF-8: write it as a JSON escape
         text = re.sub(r"[\ud800-\udfff]", lambda m: f"\\u{ord(m.group()):04x}", text)
