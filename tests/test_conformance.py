@@ -247,3 +247,16 @@ def test_the_runner_catches_a_wrong_expectation() -> None:
     assert not violations_match([{"rule": "r"}], [])
     assert not violations_match([], [{"rule": "r"}])
     assert not same(1, True) and not same("1", 1) and same(5, 5.0)
+
+
+def test_the_example_case_file_of_the_docs_holds(tmp_path: Path) -> None:
+    """docs/conformance.md's case file is a valid case file, and it passes."""
+    text = (ROOT / "docs" / "conformance.md").read_text("utf-8")
+    block = text.split("```yaml\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "example.yaml"
+    path.write_text(block, encoding="utf-8")
+    compiled = _build_module().compile_file(path)
+    assert len(compiled["cases"]) == 3
+    for case in compiled["cases"]:
+        form = Form.from_json(compiled["machines"][case["machine"]], case["id"])
+        (run_records if "records" in case else run_steps)(form, case)

@@ -200,3 +200,32 @@ def test_there_are_sessions() -> None:
 def test_elision_matching(expected: list[str], actual: list[str], ok: bool) -> None:
     """`...` lines stand for any lines, and nothing else is forgiven but trailing spaces."""
     assert matches(expected, actual) is ok
+
+
+# --- the JavaScript guide ------------------------------------------------------------------------
+#
+# docs/javascript.md's blocks form one story: its first console command exports the machine, then
+# its ```js blocks (run by node, `qengine-runtime` resolving to js/) and its ```python blocks run
+# in the order written, in one directory, so that a snapshot written by one runtime is resumed by
+# the other.
+JS_GUIDE = ROOT / "docs" / "javascript.md"
+JS_BLOCKS = re.findall(r"```(js|python)\n(.*?)```", JS_GUIDE.read_text("utf-8"), re.S)
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+def test_the_javascript_guide_runs_in_order(tmp_path: Path) -> None:
+    export = re.search(r"```console\n\$ (qengine export [^\n]*)", JS_GUIDE.read_text("utf-8"))
+    assert export is not None
+    env = _env()
+    subprocess.run(["bash", "-c", export.group(1)], cwd=tmp_path, env=env, check=True,
+                   timeout=300)
+    (tmp_path / "node_modules").mkdir()
+    (tmp_path / "node_modules" / "qengine-runtime").symlink_to(ROOT / "js")
+    for n, (lang, code) in enumerate(JS_BLOCKS):
+        script = tmp_path / f"block{n}.{'mjs' if lang == 'js' else 'py'}"
+        script.write_text(code, encoding="utf-8")
+        command = [shutil.which("node") or "node" if lang == "js" else sys.executable, str(script)]
+        result = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True,
+                                timeout=300)
+        assert result.returncode == 0, f"javascript.md {lang} block {n}:\n{result.stderr[-2000:]}"
+    assert [lang for lang, _c in JS_BLOCKS].count("js") >= 4
