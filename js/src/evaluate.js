@@ -102,11 +102,13 @@ export class Evaluator {
           if (none(a)) return null;
           const b = rf(env);
           if (none(b)) return null;
-          if (op === "add") return a + b;
-          if (op === "sub") return a - b;
-          if (op === "mul") return a * b;
-          if (b === 0) return null;
-          return a / b;
+          let r;
+          if (op === "add") r = a + b;
+          else if (op === "sub") r = a - b;
+          else if (op === "mul") r = a * b;
+          else if (b === 0) return null;
+          else r = a / b;
+          return Number.isFinite(r) ? r : null; // beyond the float range: no value
         };
       }
       case "and": {
@@ -152,10 +154,12 @@ export class Evaluator {
           };
         }
         const ifs = items.map((i) => this.expr(i));
+        // numbers compare as == does, forgiving float rounding
+        const eq = left.type === "num" ? (/** @type {any} */ a, /** @type {any} */ v) => !none(v) && numEq(a, v) : pyEq;
         return (env) => {
           const a = lf(env);
           if (none(a)) return false;
-          return ifs.some((f) => pyEq(f(env), a)) !== negated;
+          return ifs.some((f) => eq(a, f(env))) !== negated;
         };
       }
       case "answered": {
@@ -181,7 +185,14 @@ export class Evaluator {
         return (env) => {
           const values = list.map((f) => f(env));
           if (values.some(none)) return null;
-          if (op === "sum") return values.reduce((s, v) => s + v, 0);
+          if (op === "sum") {
+            let total = 0;
+            for (const v of values) {
+              total += v;
+              if (!Number.isFinite(total)) return null;
+            }
+            return total;
+          }
           if (op === "min") return values.reduce((m, v) => (v < m ? v : m));
           if (op === "max") return values.reduce((m, v) => (v > m ? v : m));
           if (op === "abs") return Math.abs(values[0]);
@@ -206,7 +217,21 @@ export class Evaluator {
       case "computed": return this.isFloat(this.computedNodes[/** @type {string} */ (node.id)], env);
       case "div": return true;
       case "neg": case "abs": return this.isFloat(args[0], env);
-      case "add": case "sub": case "mul": case "sum": return args.some((a) => this.isFloat(a, env));
+      // Python holds a whole result beyond ±2^53 as a float (evaluate.held), and so every step after
+      case "add": case "sub": case "mul": {
+        if (args.some((a) => this.isFloat(a, env))) return true;
+        const v = this.expr(node)(env);
+        return typeof v === "number" && Math.abs(v) > 2 ** 53;
+      }
+      case "sum": {
+        if (args.some((a) => this.isFloat(a, env))) return true;
+        let total = 0;
+        for (const a of args) {
+          total += /** @type {number} */ (this.expr(a)(env));
+          if (Math.abs(total) > 2 ** 53) return true;
+        }
+        return false;
+      }
       case "min": case "max": {
         const values = args.map((a) => this.expr(a)(env));
         let best = 0;

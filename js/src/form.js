@@ -4,7 +4,7 @@
  * as Python's `Form.interpret`.
  * @module
  */
-import { cmpText, describe, pyLen, render } from "./catalogue.js";
+import { cmpText, describe, hasLoneSurrogate, pyLen, render } from "./catalogue.js";
 import { AnswerError, ParamError, UnknownQuestionError } from "./errors.js";
 import { Evaluator, pyEq } from "./evaluate.js";
 import { Interview } from "./interview.js";
@@ -130,7 +130,7 @@ export class Form {
         guard: ev.expr(j.when), target: index.has(j.target) ? /** @type {number} */ (index.get(j.target)) : n,
       }));
       return { id: q.id, index: q.index, entered, strict, required: q.required,
-        multiple: q.type === "multiple", jumps, compute: ev.computed[q.id] || null };
+        multiple: q.type === "multiple", noneOk: q.none_ok, jumps, compute: ev.computed[q.id] || null };
     });
     this._checks = m.checks.map((/** @type {any} */ c) => {
       const f = ev.expr(c.rule);
@@ -175,6 +175,7 @@ export class Form {
       if (kind === "num" && !isNumber(value)) throw new ParamError(name, `expected a number within ±1e15, got ${describe(value)}`);
       if (kind !== "num" && typeof value !== "string") throw new ParamError(name, `expected a text, got ${describe(value)}`);
       if (kind === "date" && !isIsoDate(value)) throw new ParamError(name, `expected an ISO date (YYYY-MM-DD), got ${describe(value)}`);
+      if (typeof value === "string" && hasLoneSurrogate(value)) throw new ParamError(name, "text holds a lone surrogate");
       values[name] = value;
     }
     return values;
@@ -184,8 +185,10 @@ export class Form {
    * Walk `record`: the path asked, the environment the rules see, the canonical record.
    * @param {Record<string, any>} record @param {Record<string, any>} env @param {boolean} coerce
    * @param {((rule: string, qid: string, exc: AnswerError | null) => void) | null} onProblem
+   * @param {boolean} [whole] every question on the path in the record, those `record` lacks as
+   *   blanks (a report's record, what a submit gives); otherwise only those it names
    */
-  _walk(record, env, coerce, onProblem) {
+  _walk(record, env, coerce, onProblem, whole = false) {
     /** @type {string[]} */
     const path = [];
     /** @type {{id: string, compute: (env: any) => any}[]} */
@@ -195,7 +198,10 @@ export class Form {
       const has = Object.hasOwn(record, step.id);
       const raw = has ? record[step.id] : undefined;
       if (step.index < skipTo) {
-        if (onProblem && raw !== null && raw !== undefined && !blankRaw(raw)) onProblem("not_asked", step.id, null);
+        // [] of a none_ok question answers "none of these": an answer, not a blank
+        if (onProblem && raw !== null && raw !== undefined && (!blankRaw(raw) || (step.noneOk && Array.isArray(raw)))) {
+          onProblem("not_asked", step.id, null);
+        }
         continue;
       }
       if (step.compute) {
@@ -232,7 +238,7 @@ export class Form {
     const out = {};
     for (const qid of path) {
       if (Object.hasOwn(env, qid)) out[qid] = Array.isArray(env[qid]) ? [...env[qid]] : env[qid];
-      else if (Object.hasOwn(record, qid)) out[qid] = this._byId.get(qid)?.type === "multiple" ? [] : null;
+      else if (whole || Object.hasOwn(record, qid)) out[qid] = this._byId.get(qid)?.type === "multiple" ? [] : null;
     }
     for (const step of this._steps) {
       if (step.compute && Object.hasOwn(env, step.id)) out[step.id] = env[step.id];
@@ -278,7 +284,7 @@ export class Form {
       } else {
         problems.push(this.violation(rule, [qid], { question: qid }));
       }
-    });
+    }, true);
     for (const q of this.questions) {
       if (q.computed && Object.hasOwn(rec, q.id)) {
         const computed = Object.hasOwn(env, q.id) ? env[q.id] : null;

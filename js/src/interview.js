@@ -207,7 +207,7 @@ export class Interview {
     const history = snap.history;
     const params = Object.hasOwn(snap, "params") ? snap.params : {};
     if (!isRecord(answers) || !Array.isArray(history) || !isRecord(params)) {
-      throw new SnapshotError("malformed", "a snapshot needs 'answers' (a mapping), 'history' (a list) and 'params' (a mapping)");
+      throw new SnapshotError("malformed", "a snapshot needs 'answers' (a mapping) and 'history' (a list); 'params', if given, is a mapping");
     }
     let iv;
     try {

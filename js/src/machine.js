@@ -19,17 +19,17 @@ const IR_TYPES = new Set(["num", "text", "date", "code", "codes", "bool", "list"
 const ANSWER_TYPES = { integer: "num", number: "num", money: "num", year: "num", date: "date", single: "code", multiple: "codes", text: "text", id_number: "text" };
 const NUM = new Set(["num"]);
 const BOOL = new Set(["bool"]);
-const ORDERED = new Set(["num", "date", "text"]);
+const ORDERED = new Set(["num", "code", "date", "text"]); // codes are ordered as numbers (q9 < ③)
 /** @type {Record<string, [number, number | null, Set<string> | null, Set<string>]>} */
 const OPS = {
   num: [0, 0, null, NUM], text: [0, 0, null, new Set(["text", "date"])], code: [0, 0, null, new Set(["code"])],
-  answer: [0, 0, null, IR_TYPES], computed: [0, 0, null, new Set(["num", "text", "date"])],
+  answer: [0, 0, null, IR_TYPES], computed: [0, 0, null, new Set(["num", "code", "text", "date"])],
   param: [0, 0, null, new Set(["num", "text", "date"])],
   neg: [1, 1, NUM, NUM], not: [1, 1, BOOL, BOOL],
   add: [2, 2, NUM, NUM], sub: [2, 2, NUM, NUM], mul: [2, 2, NUM, NUM], div: [2, 2, NUM, NUM],
   eq: [2, 2, null, BOOL], ne: [2, 2, null, BOOL],
   lt: [2, 2, ORDERED, BOOL], le: [2, 2, ORDERED, BOOL], gt: [2, 2, ORDERED, BOOL], ge: [2, 2, ORDERED, BOOL],
-  and: [2, null, BOOL, BOOL], or: [2, null, BOOL, BOOL], in: [2, null, null, BOOL], not_in: [2, null, null, BOOL],
+  and: [2, null, BOOL, BOOL], or: [2, null, BOOL, BOOL], in: [1, null, null, BOOL], not_in: [1, null, null, BOOL],
   answered: [1, 1, null, BOOL], selected: [2, null, null, BOOL], count: [1, 1, new Set(["codes"]), NUM],
   sum: [1, null, NUM, NUM], min: [1, null, NUM, NUM], max: [1, null, NUM, NUM], abs: [1, 1, NUM, NUM],
   len: [1, 1, new Set(["text"]), NUM],
@@ -314,7 +314,7 @@ function checkNode(r, node, at, scope, limit) {
   if (!args.every((a) => isObj(a) && member(a.type, IR_TYPES))) return true;
   const types = args.map((a) => a.type);
   if (argTypes !== null && !types.every((t) => argTypes.has(t))) { r.fail(`${at}/args`, `${op} takes ${[...argTypes].sort().join(" or ")}, got ${types.join(", ")}`); return false; }
-  if (["lt", "le", "gt", "ge"].includes(op) && new Set(types.map((t) => (t === "num" ? "num" : "text"))).size > 1) {
+  if (["lt", "le", "gt", "ge"].includes(op) && new Set(types.map((t) => (t === "num" || t === "code" ? "num" : "text"))).size > 1) {
     r.fail(`${at}/args`, `${op} compares a number with a text or date`);
     return false;
   }
@@ -359,7 +359,7 @@ function checkComputed(r, value, scope) {
     if (!member(c.question, scope.computedIds) || done.has(c.question)) { r.fail(`${where}/question`, "expected a computed question, each once"); return; }
     r.text(c.text, `${where}/text`);
     const t = checkExpr(r, c.value, `${where}/value`, scope);
-    if (t !== null && !["num", "text", "date"].includes(t)) r.fail(`${where}/value`, `a computed value is a number, text or date, not ${t}`);
+    if (t !== null && !["num", "code", "text", "date"].includes(t)) r.fail(`${where}/value`, `a computed value is a number, code, text or date, not ${t}`);
     else if (t !== null) scope.computed.set(c.question, t);
     done.add(c.question);
   });

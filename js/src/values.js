@@ -144,6 +144,16 @@ function textCoercer(q) {
 }
 
 const NUMBER_TEXT = /^[+-]?(\p{Nd}+(\.\p{Nd}*)?|\.\p{Nd}+)([eE][+-]?\p{Nd}{1,3})?$/u;
+/** Thousands separators only between groups of three digits: "1,234.5", never "2,5" or "1,,3". */
+const GROUPED_TEXT = /^[+-]?\p{Nd}{1,3}([,，]\p{Nd}{3})+(\.\p{Nd}*)?$/u;
+
+/** The decimal places of a number as written shortest (Python's repr, JavaScript's String):
+ * 12.34 has 2, 1e-10 has 10. @param {number} number */
+export function places(number) {
+  const m = /^-?\d+(?:\.(\d+))?(?:e([+-]\d+))?$/.exec(String(number));
+  if (!m) return 0;
+  return Math.max(0, (m[1] ? m[1].length : 0) - (m[2] ? Number(m[2]) : 0));
+}
 
 /** The number in value, of the numeric domain. @param {string} qid @param {unknown} value @param {boolean} integer */
 function numberFrom(qid, value, integer) {
@@ -154,8 +164,12 @@ function numberFrom(qid, value, integer) {
     number = /** @type {number} */ (value);
     if (!Number.isFinite(number)) throw new AnswerError(qid, "type.finite", { value });
   } else if (typeof value === "string") {
-    const text = normaliseText(value).replaceAll(",", "").replaceAll("，", "");
+    let text = normaliseText(value);
     if (!text) return null;
+    if (text.includes(",") || text.includes("，")) {
+      if (pyLen(text) > 40 || !GROUPED_TEXT.test(text)) throw new AnswerError(qid, "type.number", { value });
+      text = text.replaceAll(",", "").replaceAll("，", "");
+    }
     if (pyLen(text) > 40 || !NUMBER_TEXT.test(text)) throw new AnswerError(qid, "type.number", { value });
     number = Number(asciiDigits(text));
     if (!Number.isFinite(number)) throw new AnswerError(qid, "type.finite", { value });
@@ -184,7 +198,7 @@ function numericCoercer(q) {
       if (value === null || value === undefined) return null;
       number = numberFrom(q.id, value, integer);
       if (number === null) return null;
-      if (!Number.isInteger(number) && Math.abs(Number(number.toFixed(decimals)) - number) > 1e-9) {
+      if (!Number.isInteger(number) && places(number) > decimals) {
         throw new AnswerError(q.id, "decimals", { value: number, limit: decimals });
       }
     }
@@ -213,9 +227,8 @@ function dateCoercer(q) {
   };
 }
 
-/** @param {QuestionLike} q @returns {(value: unknown) => number} */
-function codeParser(q) {
-  const codes = new Set(q.choices.map((c) => c.code));
+/** The code of each choice's label (in every language), white space stripped. @param {QuestionLike} q */
+function labelsOf(q) {
   /** @type {Map<string, number>} */
   const byLabel = new Map();
   for (const c of q.choices) {
@@ -224,6 +237,13 @@ function codeParser(q) {
       if (!byLabel.has(key)) byLabel.set(key, c.code);
     }
   }
+  return byLabel;
+}
+
+/** @param {QuestionLike} q @returns {(value: unknown) => number} */
+function codeParser(q) {
+  const codes = new Set(q.choices.map((c) => c.code));
+  const byLabel = labelsOf(q);
   const shown = [...codes].sort((a, b) => a - b).join(", ");
   /** @param {unknown} value @returns {number} */
   const code = (value) => {
@@ -258,11 +278,31 @@ function singleCoercer(q) {
   };
 }
 
-const MULTI_SPLIT = new RegExp(`[${"\\s".replace("\\s", [..."\t\n\u000b\f\r\u001c\u001d\u001e\u001f \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"].join(""))},，、;；]+`, "u");
+/** Python's white space (str.split(), str.strip()). */
+const WHITE = "\t\n\u000b\f\r\u001c\u001d\u001e\u001f \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000";
+/** Between the codes or labels of a multiple choice. */
+const LIST_SPLIT = /[,，、;；]+/u;
+const WHITE_SPLIT = new RegExp(`[${WHITE}]+`, "u");
+
+/** The codes or labels of entered text for a multiple choice: split at commas, 、 and semicolons,
+ * and at white space except within a label ("1 3", "Poor quality, Shortage").
+ * @param {string} text @param {Map<string, number>} labels @returns {string[]} */
+function listParts(text, labels) {
+  if (labels.has(text)) return [text];
+  /** @type {string[]} */
+  const parts = [];
+  for (const raw of text.split(LIST_SPLIT)) {
+    const chunk = pyStrip(raw);
+    if (labels.has(chunk)) parts.push(chunk);
+    else parts.push(...chunk.split(WHITE_SPLIT).filter((p) => p));
+  }
+  return parts;
+}
 
 /** @param {QuestionLike} q @returns {Coercer} */
 function multipleCoercer(q) {
   const code = codeParser(q);
+  const labels = labelsOf(q);
   const codes = new Set(q.choices.map((c) => c.code));
   const limit = Math.max(q.choices.length, 1);
   return (value) => {
@@ -276,7 +316,7 @@ function multipleCoercer(q) {
     if (typeof value === "string") {
       const text = normaliseText(value);
       if (!text) return null;
-      let parts = text.split(MULTI_SPLIT).filter((p) => p);
+      let parts = listParts(text, labels);
       if (parts.length === 1 && codePoints(parts[0]).every((ch) => CIRCLED.has(ch))) parts = codePoints(parts[0]);
       list = parts;
     } else if (isNum(value)) {

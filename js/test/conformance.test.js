@@ -53,7 +53,7 @@ class Mismatch extends Error {}
 
 /** @param {string} where @param {string} field @param {any} want @param {any} got */
 function check(where, field, want, got) {
-  const ok = field === "violations" ? violationsMatch(want, got) : same(want, got);
+  const ok = field.endsWith("violations") ? violationsMatch(want, got) : same(want, got);
   if (!ok) throw new Mismatch(`${where}: ${field}: expected ${JSON.stringify(want)}, got ${JSON.stringify(got)}`);
 }
 
@@ -170,8 +170,8 @@ for (const file of files) {
 }
 
 test("the runner catches a wrong expectation (it is no rubber stamp)", () => {
-  const data = JSON.parse(readFileSync(join(suite, "compiled", files[0]), "utf8"));
-  const machine = Object.values(data.machines)[0];
+  const machine = JSON.parse(readFileSync(join(suite, "compiled", "jumps.json"), "utf8")).machines.inline1;
+  assert.equal(machine.questions[0].type, "single");
   assert.throws(() => runCase({ records: [{ record: {}, expect: { ok: true } }] }, machine), Mismatch);
   assert.throws(() => runCase({ steps: [{ back: null, expect: { current: "nope" } }] }, machine), Mismatch);
   assert.throws(() => runCase({ steps: [{ answer: "zzz-not-an-answer-zzz", expect: { finished: false } }] }, machine));

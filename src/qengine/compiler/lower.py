@@ -85,7 +85,13 @@ class _Lowering:
                 "args": [self.expr(node.left), *(self.expr(i) for i in node.items.items)]}
 
     def _Call(self, node: n.Call) -> dict[str, Any]:
-        return {"op": _CALLS.get(node.func, node.func), "args": [self.expr(a) for a in node.args]}
+        op = _CALLS.get(node.func, node.func)
+        args = [self.expr(a) for a in node.args]
+        if op == "selected":  # codes written as plain numbers (selected(q9, 1)) are codes
+            for a in args[1:]:
+                if a["op"] == "num":
+                    a.update(op="code", value=int(a["value"]), type="code")
+        return {"op": op, "args": args}
 
 
 _LITERAL_TYPES = {"num": "num", "text": "text", "code": "code"}

@@ -33,7 +33,15 @@ import attrs
 
 from qengine.errors import AnswerError
 from qengine.notation import id_number_ok
-from qengine.runtime.evaluate import ORDER, REDUCE, literal_of, num_eq, num_ne, safe_compare
+from qengine.runtime.evaluate import (
+    ORDER,
+    REDUCE,
+    held,
+    literal_of,
+    num_eq,
+    num_ne,
+    safe_compare,
+)
 from qengine.runtime.machine import ANSWER_TYPES, MAX_MAGNITUDE, is_number
 from qengine.runtime.results import Check, Violation
 from qengine.runtime.values import ACCEPT_CODE, ACCEPT_INT, ACCEPT_TEXT, accepts
@@ -66,7 +74,7 @@ _NODES = (ast.Module, ast.FunctionDef, ast.arguments, ast.arg, ast.Assign, ast.A
 # Python's spelling of the IR's comparison and arithmetic ops (a fixed table)
 _COMPARE = {"eq": "==", "ne": "!=", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
 _ARITH = {"add": "+", "sub": "-", "mul": "*"}
-_SAFE_BOUND = 1e300  # below this, int and float arithmetic can neither overflow nor fail
+_SAFE_BOUND = 2**53  # below this, results are exact integers or finite floats: nothing to hold
 
 
 class Declined(Exception):
@@ -78,7 +86,7 @@ def _h_div(a: Any, b: Any) -> Any:
     if a is None or b is None or b == 0:
         return None
     try:
-        return a / b
+        return held(a / b)
     except OverflowError:
         return None
 
@@ -88,7 +96,7 @@ def _arith(fn: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
         if a is None or b is None:
             return None
         try:
-            return fn(a, b)
+            return held(fn(a, b))
         except OverflowError:
             return None
 
@@ -125,6 +133,11 @@ def _h_in_num(a: Any, numbers: tuple[Any, ...], negated: bool) -> bool:
 
 def _h_in_dyn(a: Any, values: tuple[Any, ...], negated: bool) -> bool:
     return a is not None and (any(v == a for v in values) is not negated)
+
+
+def _h_in_dyn_num(a: Any, values: tuple[Any, ...], negated: bool) -> bool:
+    return a is not None and (any(v is not None and safe_compare(num_eq, a, v)
+                                  for v in values) is not negated)
 
 
 def _h_utf8(text: str) -> bool:
@@ -166,8 +179,10 @@ HELPERS: dict[str, Any] = {
     **{f"h_{op}": _compare(op) for op in _COMPARE},
     "h_numeq": num_eq, "h_num_eq": _numeric(True), "h_num_ne": _numeric(False),
     **{f"h_{op}": _aggregate(op) for op in REDUCE},
-    "h_in_num": _h_in_num, "h_in_dyn": _h_in_dyn, "h_utf8": _h_utf8, "h_id": id_number_ok,
+    "h_in_num": _h_in_num, "h_in_dyn": _h_in_dyn, "h_in_dyn_num": _h_in_dyn_num,
+    "h_utf8": _h_utf8, "h_id": id_number_ok,
     "h_date": _h_date, "h_ints": _h_ints, "h_blank": _h_blank,
+    "h_empty_list": lambda value: type(value) is list and not value,
     "AnswerError": AnswerError, "type": type, "int": int, "str": str,
     "list": list, "len": len, "set": set, "sorted": sorted,
 }
@@ -400,7 +415,8 @@ class _Generator:
             values = self.src.constant(frozenset(v for _ok, v in consts))
             return f"(({t} := {a}) is not None and ({t} {'not in' if negated else 'in'} {values}))"
         rest = ", ".join(self.expr(i, after) for i in items)
-        return f"h_in_dyn({a}, ({rest},), {negated})"
+        helper = "h_in_dyn_num" if left["type"] == "num" else "h_in_dyn"
+        return f"{helper}({a}, ({rest},), {negated})"
 
     _op_not_in = _op_in
 
@@ -575,7 +591,10 @@ class _Generator:
             if i in skippable:
                 emit(1, "else:")
                 emit(2, f"x = get({src.literal(q['id'])})")
-                emit(2, "if x is not None and not h_blank(x):")
+                if q.get("none_ok"):  # its [] answers "none of these": an answer, not a blank
+                    emit(2, "if x is not None and (not h_blank(x) or h_empty_list(x)):")
+                else:
+                    emit(2, "if x is not None and not h_blank(x):")
                 emit(3, f"ap({self.violation('not_asked', i)})")
                 if q["type"] == "computed":
                     emit(2, f"r{i} = False")

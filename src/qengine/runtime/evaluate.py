@@ -8,6 +8,7 @@ result beyond the float range; ``==`` on numbers forgives float rounding.
 
 from __future__ import annotations
 
+import math
 import operator
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -18,6 +19,33 @@ Fn = Callable[[Env], Any]
 ORDER = {"lt": operator.lt, "le": operator.le, "gt": operator.gt, "ge": operator.ge,
           "eq": operator.eq, "ne": operator.ne}
 _ARITH = {"add": operator.add, "sub": operator.sub, "mul": operator.mul}
+#: integers up to 2**53 are exact in every runtime (a JavaScript number is a double)
+EXACT = 2**53
+
+
+def held(result: Any) -> Any:
+    """An arithmetic result as every runtime holds it: an integer beyond ±2**53 becomes the
+    nearest double (as in JavaScript; the same rounding as IEEE arithmetic), and a result beyond
+    the float range has no value (None)."""
+    if -EXACT <= result <= EXACT:  # the common case: one comparison chain
+        return result
+    if type(result) is int:
+        try:
+            result = float(result)
+        except OverflowError:
+            return None
+    return result if math.isfinite(result) else None
+
+
+def add_all(values: list[Any]) -> Any:
+    """``sum()`` of the rule language: left to right, each step held (never Python 3.12's
+    compensated ``sum``, so that every runtime adds alike)."""
+    total: Any = 0
+    for v in values:
+        total = held(total + v)
+        if total is None:
+            return None
+    return total
 
 
 def num_eq(a: Any, b: Any) -> bool:
@@ -97,7 +125,7 @@ class Evaluator:
             if b is None or b == 0:
                 return None  # division by zero has no answer, like an unanswered value
             try:
-                return a / b
+                return held(a / b)
             except OverflowError:
                 return None
 
@@ -115,7 +143,7 @@ class Evaluator:
             if b is None:
                 return None
             try:
-                return pyop(a, b)
+                return held(pyop(a, b))
             except OverflowError:  # a float result beyond the float range has no answer
                 return None
 
@@ -185,6 +213,16 @@ class Evaluator:
             return member
         fs = tuple(self.expr(i) for i in items)
 
+        if left["type"] == "num":
+            def member_dynamic_number(env: Env) -> bool:
+                a = lf(env)  # numbers compare as == does: forgiving float rounding
+                if a is None:
+                    return False
+                found = any((v := f(env)) is not None and safe_compare(num_eq, a, v) for f in fs)
+                return found is not negated
+
+            return member_dynamic_number
+
         def member_dynamic(env: Env) -> bool:
             a = lf(env)
             if a is None:
@@ -253,7 +291,7 @@ def _answer_vs_constant(name: str, op: str, pyop: Callable[[Any, Any], bool], c:
 
 
 REDUCE: dict[str, Callable[[list[Any]], Any]] = {
-    "sum": sum, "min": min, "max": max, "abs": lambda vs: abs(vs[0]), "len": lambda vs: len(vs[0]),
+    "sum": add_all, "min": min, "max": max, "abs": lambda vs: abs(vs[0]), "len": lambda vs: len(vs[0]),
 }
 
 _BUILDERS: dict[str, Callable[..., Fn]] = {

@@ -188,7 +188,7 @@ class Form:
             tables.append(table)
             route = make_code_route(q.id, table) if table is not None else make_route(jumps)
             steps.append(Step(q.id, q.index, entered, strict, q.required, q.type == "multiple",
-                              jumps, route, ev.computed.get(q.id)))
+                              jumps, route, ev.computed.get(q.id), q.none_ok))
             if not q.computed:
                 transitions += [Transition(q.id, j["target"], j["text"], _location(file, j["at"]))
                                 for j in jumps_of[q.id]]

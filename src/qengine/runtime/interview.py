@@ -243,8 +243,8 @@ class Interview(Findings):
         answers, history, params = snap.get("answers"), snap.get("history"), snap.get("params", {})
         if not isinstance(answers, Mapping) or not isinstance(history, list) or not isinstance(
                 params, Mapping):
-            raise SnapshotError("malformed", "a snapshot needs 'answers' (a mapping), 'history' "
-                                "(a list) and 'params' (a mapping)")
+            raise SnapshotError("malformed", "a snapshot needs 'answers' (a mapping) and "
+                                "'history' (a list); 'params', if given, is a mapping")
         try:
             iv = cls(form, form.resolve_params(params))
         except ParamError as exc:

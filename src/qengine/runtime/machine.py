@@ -34,12 +34,13 @@ ANSWER_TYPES = {"integer": "num", "number": "num", "money": "num", "year": "num"
 
 # op -> (fewest arguments, most arguments or None, argument types or None for any, result types)
 _NUM, _BOOL = frozenset({"num"}), frozenset({"bool"})
-_ORDERED = frozenset({"num", "date", "text"})
+_ORDERED = frozenset({"num", "code", "date", "text"})  # codes are ordered as numbers (q9 < ③)
 _ANY = None
 OPS: dict[str, tuple[int, int | None, frozenset[str] | None, frozenset[str]]] = {
     "num": (0, 0, _ANY, _NUM), "text": (0, 0, _ANY, frozenset({"text", "date"})),
     "code": (0, 0, _ANY, frozenset({"code"})),
-    "answer": (0, 0, _ANY, IR_TYPES), "computed": (0, 0, _ANY, frozenset({"num", "text", "date"})),
+    "answer": (0, 0, _ANY, IR_TYPES),
+    "computed": (0, 0, _ANY, frozenset({"num", "code", "text", "date"})),
     "param": (0, 0, _ANY, frozenset({"num", "text", "date"})),
     "neg": (1, 1, _NUM, _NUM), "not": (1, 1, _BOOL, _BOOL),
     "add": (2, 2, _NUM, _NUM), "sub": (2, 2, _NUM, _NUM), "mul": (2, 2, _NUM, _NUM),
@@ -48,7 +49,7 @@ OPS: dict[str, tuple[int, int | None, frozenset[str] | None, frozenset[str]]] = 
     "lt": (2, 2, _ORDERED, _BOOL), "le": (2, 2, _ORDERED, _BOOL),
     "gt": (2, 2, _ORDERED, _BOOL), "ge": (2, 2, _ORDERED, _BOOL),
     "and": (2, None, _BOOL, _BOOL), "or": (2, None, _BOOL, _BOOL),
-    "in": (2, None, _ANY, _BOOL), "not_in": (2, None, _ANY, _BOOL),
+    "in": (1, None, _ANY, _BOOL), "not_in": (1, None, _ANY, _BOOL),  # the list may be empty
     "answered": (1, 1, _ANY, _BOOL), "selected": (2, None, _ANY, _BOOL),
     "count": (1, 1, frozenset({"codes"}), _NUM), "sum": (1, None, _NUM, _NUM),
     "min": (1, None, _NUM, _NUM), "max": (1, None, _NUM, _NUM), "abs": (1, 1, _NUM, _NUM),
@@ -491,7 +492,8 @@ def _check_node(r: _Reader, node: Any, at: str, scope: _Scope, limit: int | None
     if arg_types is not None and not all(t in arg_types for t in types):
         r.fail(f"{at}/args", f"{op} takes {' or '.join(sorted(arg_types))}, got {', '.join(types)}")
         return False
-    if op in ("lt", "le", "gt", "ge") and len({"num" if t == "num" else "text" for t in types}) > 1:
+    if op in ("lt", "le", "gt", "ge") and len(
+            {"num" if t in ("num", "code") else "text" for t in types}) > 1:
         r.fail(f"{at}/args", f"{op} compares a number with a text or date")
         return False
     if op == "selected" and not (args[0].get("op") == "answer" and types[0] in ("code", "codes")
@@ -555,8 +557,8 @@ def _check_computed(r: _Reader, value: Any, scope: _Scope) -> None:
             continue
         r.text(c["text"], f"{where}/text")
         t = _check_expr(r, c["value"], f"{where}/value", scope)
-        if t is not None and t not in ("num", "text", "date"):
-            r.fail(f"{where}/value", f"a computed value is a number, text or date, not {t}")
+        if t is not None and t not in ("num", "code", "text", "date"):
+            r.fail(f"{where}/value", f"a computed value is a number, code, text or date, not {t}")
         elif t is not None:
             scope.computed[qid] = t  # later values may read it: defined in order, so no cycles
         done.add(qid)

@@ -95,7 +95,7 @@ class Report(Findings):
         """The canonical record: valid answers on the path (blank ones as None, ``[]`` for a
         multiple choice), in form order, then the computed values."""
         walk = self._walked()
-        return {} if walk is None else walk.record()
+        return {} if walk is None else walk.record(whole=True)
 
     def to_dict(self) -> dict[str, Any]:
         return {"ok": self.ok, "errors": [v.to_dict() for v in self.errors],
@@ -114,7 +114,7 @@ class _Known:
         self.path = list(path)
         self._record = record
 
-    def record(self) -> dict[str, Any]:
+    def record(self, *, whole: bool = True) -> dict[str, Any]:  # known whole already
         return copy.deepcopy(self._record)
 
 

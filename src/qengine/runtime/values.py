@@ -19,7 +19,7 @@ import datetime as _dt
 import decimal
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from qengine.errors import AnswerError
@@ -37,8 +37,10 @@ if TYPE_CHECKING:
 
 Coercer = Callable[[Any], Any]
 
-_MULTI_SPLIT = re.compile(r"[\s,，、;；]+")
+_LIST_SPLIT = re.compile(r"[,，、;；]+")  # between the codes or labels of a multiple choice
 _NUMBER_TEXT = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d{1,3})?")
+#: thousands separators only between groups of three digits: "1,234.5", never "2,5" or "1,,3"
+_GROUPED_TEXT = re.compile(r"[+-]?\d{1,3}([,，]\d{3})+(\.\d*)?")
 #: the longest text a number is read from (digits beyond 10^15 are out of range anyway)
 _MAX_NUMBER_TEXT = 40
 _EXPECTED = {"text": ("text", "文字"), "number": ("a number", "数字"),
@@ -226,9 +228,13 @@ def _number_from(qid: str, value: Any, integer: bool) -> int | float | None:
             raise AnswerError(qid, "range.above", value=value, limit=f"{MAX_MAGNITUDE:.0e}")
         number = int(value) if value == value.to_integral_value() else float(value)
     elif isinstance(value, str):
-        text = normalise_text(value).replace(",", "").replace("，", "")
+        text = normalise_text(value)
         if not text:
             return None
+        if "," in text or "，" in text:
+            if len(text) > _MAX_NUMBER_TEXT or not _GROUPED_TEXT.fullmatch(text):
+                raise AnswerError(qid, "type.number", value=value)
+            text = text.replace(",", "").replace("，", "")
         if len(text) > _MAX_NUMBER_TEXT or not _NUMBER_TEXT.fullmatch(text):
             raise AnswerError(qid, "type.number", value=value)
         number = int(text) if text.lstrip("+-").isdigit() else float(text)
@@ -247,6 +253,13 @@ def _number_from(qid: str, value: Any, integer: bool) -> int | float | None:
     return number
 
 
+def places(number: float) -> int:
+    """The decimal places of a float as written shortest (its repr): 12.34 has 2, 1e-10 has 10,
+    so a value typed with too many places is refused however small the excess."""
+    exponent = decimal.Decimal(repr(number)).as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
 def _numeric(q: Question) -> Coercer:
     qid = q.id
     integer = q.type in ("integer", "year")
@@ -262,7 +275,7 @@ def _numeric(q: Question) -> Coercer:
             number = _number_from(qid, value, integer)
             if number is None:
                 return None
-            if type(number) is float and abs(round(number, decimals) - number) > 1e-9:
+            if type(number) is float and places(number) > decimals:
                 raise AnswerError(qid, "decimals", value=number, limit=decimals)
         if lo is not None and number < lo:
             raise AnswerError(qid, "range.below", value=number, limit=lo)
@@ -301,13 +314,19 @@ def _date(q: Question) -> Coercer:
     return coerce
 
 
-def _code_parser(q: Question) -> Callable[[Any], int]:
-    qid = q.id
-    codes = frozenset(c.code for c in q.choices)
+def _labels(q: Question) -> dict[str, int]:
+    """The code of each choice's label (in every language), white space stripped."""
     by_label: dict[str, int] = {}
     for c in q.choices:
         for text in c.labels.values():
             by_label.setdefault(text.strip(), c.code)
+    return by_label
+
+
+def _code_parser(q: Question) -> Callable[[Any], int]:
+    qid = q.id
+    codes = frozenset(c.code for c in q.choices)
+    by_label = _labels(q)
     shown = ", ".join(str(c) for c in sorted(codes))
 
     def code(value: Any) -> int:
@@ -349,9 +368,25 @@ def _single(q: Question) -> Coercer:
     return coerce
 
 
+def _list_parts(text: str, labels: Mapping[str, int]) -> list[str]:
+    """The codes or labels of entered text for a multiple choice: split at commas, 、 and
+    semicolons, and at white space except within a label ("1 3", "Poor quality, Shortage")."""
+    if text in labels:
+        return [text]
+    parts: list[str] = []
+    for chunk in _LIST_SPLIT.split(text):
+        chunk = chunk.strip()
+        if chunk in labels:
+            parts.append(chunk)
+        else:
+            parts += chunk.split()
+    return parts
+
+
 def _multiple(q: Question) -> Coercer:
     qid = q.id
     code = _code_parser(q)
+    labels = _labels(q)
     codes = frozenset(c.code for c in q.choices)
     empty: Any = [] if q.none_ok else None  # "none of these" is an answer where the form says so
     limit = max(len(q.choices), 1)
@@ -366,7 +401,7 @@ def _multiple(q: Question) -> Coercer:
             text = normalise_text(value)
             if not text:
                 return None
-            parts = [p for p in _MULTI_SPLIT.split(text) if p]
+            parts = _list_parts(text, labels)
             if len(parts) == 1 and all(ch in CIRCLED for ch in parts[0]):
                 parts = list(parts[0])  # "①③" means codes 1 and 3
             value = parts

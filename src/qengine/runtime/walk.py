@@ -75,6 +75,7 @@ class Step:
     jumps: tuple[tuple[Guard, int], ...]  # (guard, index of the target), in declaration order
     route: Route | None
     compute: Callable[[Env], Any] | None  # computed questions only
+    none_ok: bool = False  # a multiple choice where [] answers "none of these"
 
 
 def next_asked(steps: Sequence[Step], start: int) -> int:
@@ -102,9 +103,12 @@ class Walk:
         self.path: list[str] = []
         self.jumps: list[tuple[str, int | None]] = []
 
-    def record(self) -> dict[str, Any]:
+    def record(self, *, whole: bool = False) -> dict[str, Any]:
         """The canonical record: the valid answers on the path (one left blank as None, ``[]``
-        for a multiple choice), in form order, then the computed values; all copies."""
+        for a multiple choice), in form order, then the computed values; all copies. ``whole``
+        gives every question on the path, those the record lacks or holds invalid as blanks
+        (what a submit gives: a report's record); otherwise only the questions it names (an
+        interview's answers so far)."""
         env, source = self.env, self.source
         steps = {s.id: s for s in self.steps}
         out: dict[str, Any] = {}
@@ -112,7 +116,7 @@ class Walk:
             if qid in env:
                 value = env[qid]
                 out[qid] = list(value) if type(value) is list else value
-            elif qid in source:
+            elif whole or qid in source:
                 out[qid] = [] if steps[qid].multiple else None
         for step in self.steps:
             if step.compute is not None and step.id in env:
@@ -139,8 +143,9 @@ def walk(steps: Sequence[tuple[str, int, Coercer, bool, Route | None, Any]],
         if index < skip_to:
             if on_problem is not None:
                 raw = get(qid)
-                if raw is not None and not _blank(raw):
-                    on_problem("not_asked", qid, None)
+                if raw is not None and (not _blank(raw) or (
+                        type(raw) is list and all_steps[index].none_ok)):
+                    on_problem("not_asked", qid, None)  # [] of a none_ok question is an answer
             continue
         if compute is not None:
             reached_computed.append((qid, compute))
