@@ -234,16 +234,22 @@ export class Form {
       const value = compute(env);
       if (value !== null && value !== undefined) env[id] = value;
     }
-    /** @type {Record<string, any>} */
-    const out = {};
-    for (const qid of path) {
-      if (Object.hasOwn(env, qid)) out[qid] = Array.isArray(env[qid]) ? [...env[qid]] : env[qid];
-      else if (whole || Object.hasOwn(record, qid)) out[qid] = this._byId.get(qid)?.type === "multiple" ? [] : null;
-    }
-    for (const step of this._steps) {
-      if (step.compute && Object.hasOwn(env, step.id)) out[step.id] = env[step.id];
-    }
-    return { path, env, record: out };
+    /** @type {Record<string, any> | null} */
+    let made = null;
+    const build = () => {
+      /** @type {Record<string, any>} */
+      const out = {};
+      for (const qid of path) {
+        if (Object.hasOwn(env, qid)) out[qid] = Array.isArray(env[qid]) ? [...env[qid]] : env[qid];
+        else if (whole || Object.hasOwn(record, qid)) out[qid] = this._byId.get(qid)?.type === "multiple" ? [] : null;
+      }
+      for (const step of this._steps) {
+        if (step.compute && Object.hasOwn(env, step.id)) out[step.id] = env[step.id];
+      }
+      return out;
+    };
+    // the canonical record is made when first read (validation itself never needs it), once
+    return { path, env, get record() { return (made ??= build()); } };
   }
 
   /** @param {Record<string, any> | null | undefined} params */
@@ -295,7 +301,8 @@ export class Form {
       }
     }
     problems.push(...this.runChecks(env));
-    return { ok: !problems.some((v) => v.severity === "error"), violations: problems, path: walked.path, record: walked.record };
+    return { ok: !problems.some((v) => v.severity === "error"), violations: problems, path: walked.path,
+      get record() { return walked.record; } };  // made when first read
   }
 
   /**
