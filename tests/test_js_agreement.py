@@ -8,8 +8,8 @@ also when a snapshot of one runtime is resumed in the other.
 Values are compared type-strictly, key order included, as JSON text. Left out, as known gaps
 (js/README.md): whole floats (``plain`` writes 5.0 as 5 before either runtime sees it, and in both
 runtimes' output), ints beyond 2^53 (not drawn), and characters the two runtimes' Unicode tables
-class differently (``GAP``). Left out as disagreements found here, each with an expected failure
-at the end: param names over 100 characters (``long_name``) and ``params=[]`` (never drawn).
+class differently (``GAP``). Two disagreements found here, fixed since, keep a test each at the
+end: param names over 100 characters and ``params=[]``.
 
 Needs node (>= 18); without it these tests skip, as tests/test_js_runtime.py does.
 """
@@ -352,20 +352,14 @@ def good_params(form: qengine.Form) -> st.SearchStrategy[Any]:
     return st.one_of(st.none(), overrides) if optional else st.sampled_from([None, {}])
 
 
-def long_name(params: Any) -> bool:
-    """Params naming a param over 100 characters long: left out of the drawn params, a
-    disagreement (see test_a_long_unknown_param_name_is_refused_alike)."""
-    return isinstance(params, dict) and any(len(k) > 100 for k in params)
-
-
 BAD_PARAMS = st.one_of(
     st.sampled_from([{"zzz": 1}, {"": None}, [1], "x", 5, {"income_line": "4000"},
                      {"income_line": True}, {"income_line": 10**16}, {"income_line": None},
                      {"income_line": [4000]}, {"income_line": 1e300}, {"period_start": "2020-02-30"},
                      {"period_start": "２０２０-０１-０１"}, {"period_end": 20200101},
                      {"period_end": "2020-1-1"}, {"period_end": "\ud800"},
-                     {"income_line": 4000, "nope": 1}]),
-    st.dictionaries(UNKNOWN_KEYS, JUNK_VALUES, min_size=1, max_size=2)).filter(lambda p: not long_name(p))
+                     {"income_line": 4000, "nope": 1}, [], "", 0, {"x" * 101: 1}]),
+    st.dictionaries(UNKNOWN_KEYS, JUNK_VALUES, min_size=1, max_size=2))
 
 
 @st.composite
@@ -621,10 +615,7 @@ def test_interviews_agree(node: Node, name: str, data: st.DataObject) -> None:
                       f"the snapshot after step {cut}")
 
 
-# -- disagreements found (js/src is not this file's to change) -------------------------------------
-@pytest.mark.xfail(strict=True, reason="disagreement: an unknown param name over 100 characters is "
-                   "described in Python's ParamError (.name \"'xxx...'\", and the message quotes that "
-                   "again), given whole in JavaScript's (.param, message describe(name))")
+# -- disagreements found here, fixed: each keeps its test ---------------------------------------
 def test_a_long_unknown_param_name_is_refused_alike(node: Node) -> None:
     """A param name of 101 characters: the same ParamError, and the same SnapshotError message."""
     form = FORMS["annex6"]
@@ -638,10 +629,8 @@ def test_a_long_unknown_param_name_is_refused_alike(node: Node) -> None:
          py_script(form, None, steps), "resume")
 
 
-@pytest.mark.xfail(strict=True, reason="disagreement: params=[] is no override in Python (it is falsy), "
-                   "a ParamError ('*', param_type) in JavaScript, in validate and in start")
-def test_an_empty_list_of_params_is_taken_alike(node: Node) -> None:
-    """``params=[]`` (a JSON empty list): validate and start give the same in both runtimes."""
+def test_an_empty_list_of_params_is_refused_alike(node: Node) -> None:
+    """``params=[]`` (a JSON empty list, no mapping): the same ParamError in both runtimes."""
     form = FORMS["annex7"]
     same(node.ask({"op": "script", "form": "annex7", "params": [], "steps": []}), py_script(form, [], []),
          "start")

@@ -3,7 +3,7 @@
  * a refused answer (with `.code`, `.key`, `.question` and `messages(languages)`).
  * @module
  */
-import { describe, render } from "./catalogue.js";
+import { describe, render, strRepr } from "./catalogue.js";
 
 /** Base class of every error this runtime throws. */
 export class QengineError extends Error {}
@@ -59,7 +59,7 @@ export class AnswerError extends QengineError {
 export class ParamError extends QengineError {
   /** @param {string} name @param {string} message @param {string} [code] */
   constructor(name, message, code = "param_type") {
-    super(`param ${describe(name)}: ${message}`);
+    super(`param ${strRepr(name)}: ${message}`); // Python: f"param {name!r}"
     this.name = "ParamError";
     this.param = name;
     this.code = code;

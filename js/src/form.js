@@ -164,12 +164,13 @@ export class Form {
   /** The form's params with `overrides` applied; ParamError for a bad one. @param {Record<string, any> | null | undefined} overrides */
   resolveParams(overrides) {
     const values = { ...this.params };
-    if (!overrides) return values;
+    if (overrides === null || overrides === undefined) return values;
     if (!isRecord(overrides)) throw new ParamError("*", "params must be a mapping of name to value");
     for (const [name, value] of Object.entries(overrides)) {
       if (!Object.hasOwn(values, name)) {
         const known = Object.keys(this.params).join(", ") || "none";
-        throw new ParamError(name, `form ${this.id} has no such param (params: ${known})`, "unknown_param");
+        const shown = pyLen(name) <= 100 ? name : describe(name); // as Python: a long name shortened
+        throw new ParamError(shown, `form ${this.id} has no such param (params: ${known})`, "unknown_param");
       }
       const kind = this._paramTypes[name];
       if (kind === "num" && !isNumber(value)) throw new ParamError(name, `expected a number within ±1e15, got ${describe(value)}`);

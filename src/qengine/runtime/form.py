@@ -300,7 +300,7 @@ class Form:
             if fast is None:
                 fast = self._warm(coerce)
             if fast:
-                env = self.resolve_params(params) if params else self._param_values
+                env = self.resolve_params(params) if params is not None else self._param_values
                 # path and record are worked out when first asked for (see the docstring)
                 return Report(fast(record, env), (_tracked, self, record, env, params, coerce))
         return self.interpret(record, params, coerce=coerce)
@@ -472,9 +472,9 @@ class Form:
     def resolve_params(self, overrides: Mapping[str, Any] | None) -> dict[str, Any]:
         """The form's params with ``overrides`` applied; :class:`ParamError` for a bad one."""
         values = dict(self.params)
-        if not overrides:
+        if overrides is None:
             return values
-        if not isinstance(overrides, Mapping):
+        if not isinstance(overrides, Mapping):  # [] or "" is no mapping (nor "no overrides")
             raise ParamError("*", "params must be a mapping of name to value")
         for name, value in overrides.items():
             if name not in values:
@@ -498,7 +498,7 @@ class Form:
         return values
 
     def _env(self, params: Mapping[str, Any] | None) -> Env:
-        return self.resolve_params(params) if params else dict(self.params)
+        return self.resolve_params(params) if params is not None else dict(self.params)
 
     # -- asked conditions ----------------------------------------------------------------------
     def _build_asked_conditions(self) -> dict[str, AskedCondition]:
