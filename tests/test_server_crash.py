@@ -1,0 +1,274 @@
+"""Crash safety of `qengine serve`: a real server subprocess on a real SQLite file is killed with
+SIGKILL in the middle of a stream of answers (several interviews answered at once, as fast as the
+server takes them, each from its own thread), restarted on the same database, and must still hold
+every answer it acknowledged with a 200: the acknowledged answers are a prefix of the stored history,
+none missing, and the one answer in flight when the server died (sent, no response) may or may not be
+there. The database passes `PRAGMA integrity_check` after each kill. After the last kill every
+interview goes on to the end and submits exactly the record Python's Interview gives for the same
+answers; a submit acknowledged just before a kill is still submitted after it.
+
+The kill points are drawn from a seeded random generator: after some number of acknowledged answers
+(counted over all interviews), plus a random pause of up to a few milliseconds so that the kill lands
+anywhere in a request.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+import qengine
+from qengine.testing import records
+
+if not hasattr(signal, "SIGKILL"):  # pragma: no cover - the project runs on Linux
+    pytest.skip("SIGKILL is POSIX only", allow_module_level=True)
+
+READY = "qengine serve: listening on "
+START_TIMEOUT = 60.0  # a guard against a server that never starts, not a timing assertion
+ENUMERATOR_TOKEN = "crash-enumerator-token-0123456789"
+OFFICE_TOKEN = "crash-office-token-0123456789"
+KILLS = 3
+INTERVIEWS = 4  # answered at once, each from its own thread
+
+
+def users_yaml() -> str:
+    import hashlib
+
+    def line(name: str, role: str, token: str) -> str:
+        digest = hashlib.sha256(token.encode()).hexdigest()
+        return f"- {{name: {name}, role: {role}, token_sha256: \"{digest}\"}}\n"
+
+    return line("wang", "enumerator", ENUMERATOR_TOKEN) + line("office", "office", OFFICE_TOKEN)
+
+
+class Server:
+    """One `qengine serve` subprocess on a database file; stderr goes to a file read for the URL."""
+
+    def __init__(self, db: Path, users: Path, log: Path) -> None:
+        self.log = log
+        self.err = log.open("ab")
+        start = log.stat().st_size
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "qengine", "serve", "--port", "0", "--db", str(db), "--users", str(users)],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self.err)
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            text = log.read_bytes()[start:].decode("utf-8", "replace")
+            if READY in text:
+                rest = text.split(READY, 1)[1]
+                if "\n" in rest:
+                    self.url = rest.split("\n", 1)[0].strip().rstrip("/")
+                    break
+            if self.proc.poll() is not None:
+                raise AssertionError(f"qengine serve exited with {self.proc.returncode}:\n{text}")
+            if time.monotonic() > deadline:
+                self.proc.kill()
+                raise AssertionError(f"qengine serve did not start:\n{text}")
+            time.sleep(0.02)
+
+    def kill(self) -> None:
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait()
+        self.err.close()
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:  # pragma: no cover
+                self.proc.kill()
+                self.proc.wait()
+        self.err.close()
+
+
+def some_records(form: qengine.Form, n: int) -> list[dict[str, Any]]:
+    """`n` complete records of `form` drawn by qengine.testing.records, the same ones on every run."""
+    out: list[dict[str, Any]] = []
+
+    @settings(max_examples=n, derandomize=True, database=None, deadline=None,
+              suppress_health_check=list(HealthCheck))
+    @given(records(form))
+    def collect(record: dict[str, Any]) -> None:
+        out.append(record)
+
+    collect()
+    return out[-n:]
+
+
+def python_record(form: qengine.Form, answers: list[tuple[str, Any]]) -> dict[str, Any]:
+    """The record Python's Interview submits for these answers, through JSON as the server gives it."""
+    iv = form.start()
+    for qid, value in answers:
+        assert iv.current is not None and iv.current.id == qid
+        iv.answer(value)
+    return json.loads(json.dumps(iv.submit()))
+
+
+@dataclass
+class Household:
+    """One interview on the server, driven by a record, and what the server acknowledged of it."""
+
+    form: qengine.Form
+    record: dict[str, Any]
+    id: str = ""
+    acked: list[tuple[str, Any]] = field(default_factory=list)  # (question, value) answered with 200
+    in_flight: tuple[str, Any] | None = None  # sent, no response: the server died during it
+    current: str | None = None
+    finished: bool = False
+
+
+def headers(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def answer_stream(url: str, house: Household, counter: list[int], lock: threading.Lock,
+                  stop: threading.Event) -> None:
+    """Answer `house` as fast as the server takes it, until it is finished or the server dies."""
+    with httpx.Client(base_url=url, headers=headers(ENUMERATOR_TOKEN), timeout=60) as client:
+        while not house.finished and not stop.is_set():
+            assert house.current is not None
+            qid = house.current
+            value = house.record[qid]
+            house.in_flight = (qid, value)
+            try:
+                resp = client.post(f"/api/interviews/{house.id}/answer",
+                                   json={"question": qid, "value": value})
+            except httpx.TransportError:
+                return  # killed: this answer may or may not be stored
+            assert resp.status_code == 200, resp.text
+            state = resp.json()
+            house.in_flight = None
+            house.acked.append((qid, value))
+            house.current = state["current"]["id"] if state["current"] else None
+            house.finished = state["finished"]
+            with lock:
+                counter[0] += 1
+
+
+def check_database(db: Path) -> None:
+    with sqlite3.connect(db) as con:
+        assert con.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+    con.close()
+
+
+def check_after_restart(client: httpx.Client, house: Household) -> None:
+    """The stored interview holds every acknowledged answer, and at most the one in flight besides."""
+    resp = client.get(f"/api/interviews/{house.id}")
+    assert resp.status_code == 200, resp.text
+    state = resp.json()
+    history = state["history"]
+    acked_ids = [qid for qid, _ in house.acked]
+    assert history[:len(acked_ids)] == acked_ids, (history, acked_ids)
+    extra = history[len(acked_ids):]
+    if house.in_flight is None:
+        assert extra == []
+    else:
+        assert extra in ([], [house.in_flight[0]])
+        if extra:  # the answer in flight was stored before the kill: it counts as given
+            house.acked.append(house.in_flight)
+    house.in_flight = None
+    for qid, value in house.acked:
+        assert state["answers"][qid] == value
+    assert state["submitted"] is False
+    house.current = state["current"]["id"] if state["current"] else None
+    house.finished = state["finished"]
+    assert (house.current is None) == house.finished
+
+
+@pytest.fixture(scope="module")
+def households() -> list[Household]:
+    annex6, annex7 = qengine.load("annex6"), qengine.load("annex7")
+    n6 = INTERVIEWS - INTERVIEWS // 4
+    return ([Household(annex6, r) for r in some_records(annex6, n6)]
+            + [Household(annex7, r) for r in some_records(annex7, INTERVIEWS - n6)])
+
+
+def test_sigkill_during_answers_loses_no_acknowledged_answer(tmp_path: Path,
+                                                              households: list[Household]) -> None:
+    db, users, log = tmp_path / "qengine.sqlite3", tmp_path / "users.yaml", tmp_path / "serve.log"
+    users.write_text(users_yaml(), encoding="utf-8")
+    log.write_bytes(b"")
+    rng = random.Random(10)
+    total = sum(len(h.form.path(h.record)) for h in households)
+    server = Server(db, users, log)
+    try:
+        with httpx.Client(base_url=server.url, headers=headers(ENUMERATOR_TOKEN), timeout=60) as client:
+            for house in households:
+                resp = client.post("/api/interviews", json={"form": house.form.id})
+                assert resp.status_code == 201, resp.text
+                state = resp.json()
+                house.id, house.current = state["id"], state["current"]["id"]
+        for kill in range(KILLS):
+            # the kill lands after `after` more acknowledged answers, anywhere in the next request
+            left = total - sum(len(h.acked) for h in households)
+            after = rng.randint(1, max(1, left // (KILLS - kill + 1)))
+            counter, lock, stop = [0], threading.Lock(), threading.Event()
+            threads = [threading.Thread(target=answer_stream, args=(server.url, h, counter, lock, stop))
+                       for h in households if not h.finished]
+            for t in threads:
+                t.start()
+            while counter[0] < after and any(t.is_alive() for t in threads):
+                time.sleep(0.0005)
+            time.sleep(rng.uniform(0, 0.005))
+            server.kill()
+            stop.set()
+            for t in threads:
+                t.join()
+            assert counter[0] >= after, "the stream ended before the kill point"
+            check_database(db)
+            server = Server(db, users, log)
+            with httpx.Client(base_url=server.url, headers=headers(ENUMERATOR_TOKEN), timeout=60) as client:
+                for house in households:
+                    check_after_restart(client, house)
+            assert not all(h.finished for h in households) or kill == KILLS - 1
+
+        # after the last restart every interview goes on to the end and submits Python's record
+        with httpx.Client(base_url=server.url, headers=headers(ENUMERATOR_TOKEN), timeout=60) as client:
+            for house in households:
+                while not house.finished:
+                    assert house.current is not None
+                    value = house.record[house.current]
+                    resp = client.post(f"/api/interviews/{house.id}/answer",
+                                       json={"question": house.current, "value": value})
+                    assert resp.status_code == 200, resp.text
+                    house.acked.append((house.current, value))
+                    state = resp.json()
+                    house.current = state["current"]["id"] if state["current"] else None
+                    house.finished = state["finished"]
+                resp = client.post(f"/api/interviews/{house.id}/submit")
+                assert resp.status_code == 200, resp.text
+                assert resp.json()["record"] == python_record(house.form, house.acked)
+        # an acknowledged submit survives a kill too
+        server.kill()
+        check_database(db)
+        server = Server(db, users, log)
+        with httpx.Client(base_url=server.url, headers=headers(OFFICE_TOKEN), timeout=60) as office:
+            resp = office.get("/api/records")
+            assert resp.status_code == 200, resp.text
+            lines = [json.loads(line) for line in resp.text.splitlines() if line.strip()]
+            stored = {line["interview"]: line["record"] for line in lines}
+            assert len(lines) == len(households)
+            for house in households:
+                assert stored[house.id] == python_record(house.form, house.acked)
+                state = office.get(f"/api/interviews/{house.id}").json()
+                assert state["submitted"] is True
+                assert state["history"] == [qid for qid, _ in house.acked]
+        for house in households:  # the driver covered every question of every household
+            assert [qid for qid, _ in house.acked] == list(house.form.path(house.record))
+    finally:
+        server.stop()
+

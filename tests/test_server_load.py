@@ -1,0 +1,201 @@
+"""Load on one real `qengine serve` subprocess: 50 interviews at once (httpx.AsyncClient, asyncio),
+annex 6 and annex 7 mixed, spread over five enumerators, each driven to the end and submitted by its
+own record of `qengine.testing.records`. Nothing is lost or crossed: every response is of the
+interview it was sent to, every submitted record equals Python's Interview for that record's answers,
+each enumerator's list shows exactly his interviews (and another's id is 404 to him), and the
+office's GET /api/records has exactly the 50 records, each with its enumerator. No timing asserts.
+
+Also runs bench/serve_load.py with a few interviews and checks it prints positive figures.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+import qengine
+from qengine.testing import records
+
+ROOT = Path(__file__).resolve().parent.parent
+READY = "qengine serve: listening on "
+START_TIMEOUT = 60.0  # a guard against a server that never starts, not a timing assertion
+INTERVIEWS = 50
+ENUMERATORS = {name: f"load-{name}-token-0123456789" for name in ("li", "wang", "zhao", "chen", "liu")}
+OFFICE_TOKEN = "load-office-token-0123456789"
+
+
+def some_records(form: qengine.Form, n: int) -> list[dict[str, Any]]:
+    """`n` complete records of `form` drawn by qengine.testing.records, the same ones on every run."""
+    out: list[dict[str, Any]] = []
+
+    @settings(max_examples=n, derandomize=True, database=None, deadline=None,
+              suppress_health_check=list(HealthCheck))
+    @given(records(form))
+    def collect(record: dict[str, Any]) -> None:
+        out.append(record)
+
+    while len(out) < n:
+        collect()
+    return out[-n:]
+
+
+def python_record(form: qengine.Form, answers: list[tuple[str, Any]]) -> dict[str, Any]:
+    """The record Python's Interview submits for these answers, through JSON as the server gives it."""
+    iv = form.start()
+    for qid, value in answers:
+        assert iv.current is not None and iv.current.id == qid
+        iv.answer(value)
+    return json.loads(json.dumps(iv.submit()))
+
+
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture(scope="module")
+def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One `qengine serve --port 0` on a fresh SQLite file, with five enumerators and an office user."""
+    tmp = tmp_path_factory.mktemp("load")
+    users = tmp / "users.yaml"
+    lines = [(name, "enumerator", token) for name, token in ENUMERATORS.items()]
+    lines.append(("office", "office", OFFICE_TOKEN))
+    users.write_text("".join(
+        f"- {{name: {name}, role: {role}, token_sha256: \"{hashlib.sha256(token.encode()).hexdigest()}\"}}\n"
+        for name, role, token in lines), encoding="utf-8")
+    log = tmp / "serve.log"
+    with log.open("wb") as err:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "qengine", "serve", "--port", "0", "--db", str(tmp / "load.sqlite3"),
+             "--users", str(users)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
+        try:
+            deadline = time.monotonic() + START_TIMEOUT
+            while True:
+                text = log.read_text("utf-8", "replace")
+                if READY in text and "\n" in text.split(READY, 1)[1]:
+                    break
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError(f"qengine serve did not start:\n{text}")
+                time.sleep(0.02)
+            yield text.split(READY, 1)[1].split("\n", 1)[0].strip().rstrip("/")
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:  # pragma: no cover
+                proc.kill()
+                proc.wait()
+
+
+@dataclass
+class Done:
+    """One interview driven to the end: who made it, its id, the answers given and the record."""
+
+    user: str
+    form: qengine.Form
+    id: str
+    answers: list[tuple[str, Any]]
+    record: dict[str, Any]
+
+
+async def drive(client: httpx.AsyncClient, user: str, form: qengine.Form, record: dict[str, Any]) -> Done:
+    headers = auth(ENUMERATORS[user])
+    resp = await client.post("/api/interviews", json={"form": form.id}, headers=headers)
+    assert resp.status_code == 201, resp.text
+    state = resp.json()
+    iid, given_answers = state["id"], []
+    assert (state["form"], state["user"], state["history"]) == (form.id, user, [])
+    while not state["finished"]:
+        qid = state["current"]["id"]
+        resp = await client.post(f"/api/interviews/{iid}/answer",
+                                 json={"question": qid, "value": record[qid]}, headers=headers)
+        assert resp.status_code == 200, resp.text
+        given_answers.append((qid, record[qid]))
+        state = resp.json()
+        # the response is of this interview, holding exactly what was given to it
+        assert (state["id"], state["form"], state["user"]) == (iid, form.id, user)
+        assert state["history"] == [q for q, _ in given_answers]
+    resp = await client.post(f"/api/interviews/{iid}/submit", headers=headers)
+    assert resp.status_code == 200, resp.text
+    return Done(user, form, iid, given_answers, resp.json()["record"])
+
+
+async def load(url: str, work: list[tuple[str, qengine.Form, dict[str, Any]]]) -> list[Done]:
+    limits = httpx.Limits(max_connections=len(work), max_keepalive_connections=len(work))
+    async with httpx.AsyncClient(base_url=url, timeout=120, limits=limits) as client:
+        return list(await asyncio.gather(*(drive(client, user, form, record) for user, form, record in work)))
+
+
+def test_fifty_concurrent_interviews_nothing_lost_or_crossed(server_url: str) -> None:
+    annex6, annex7 = qengine.load("annex6"), qengine.load("annex7")
+    recs6, recs7 = some_records(annex6, INTERVIEWS // 2), some_records(annex7, INTERVIEWS - INTERVIEWS // 2)
+    mixed = [pair for r6, r7 in zip(recs6, recs7) for pair in ((annex6, r6), (annex7, r7))]
+    names = list(ENUMERATORS)
+    work = [(names[(i * 3) % len(names)], form, record) for i, (form, record) in enumerate(mixed)]
+    done = asyncio.run(load(server_url, work))
+    assert len({d.id for d in done}) == INTERVIEWS
+
+    for d, (_user, form, record) in zip(done, work):
+        assert [q for q, _ in d.answers] == list(form.path(record))
+        assert d.record == python_record(d.form, d.answers)
+
+    with httpx.Client(base_url=server_url, timeout=60) as client:
+        for user, token in ENUMERATORS.items():
+            mine = {d.id for d in done if d.user == user}
+            listed = client.get("/api/interviews", headers=auth(token))
+            assert listed.status_code == 200, listed.text
+            assert {s["id"] for s in listed.json()} == mine
+            assert all(s["user"] == user and s["submitted"] for s in listed.json())
+            submitted = client.get("/api/interviews", params={"status": "submitted"}, headers=auth(token))
+            assert {s["id"] for s in submitted.json()} == mine
+            for form_id in ("annex6", "annex7"):
+                of_form = client.get("/api/interviews", params={"form": form_id}, headers=auth(token))
+                assert {s["id"] for s in of_form.json()} == {d.id for d in done
+                                                               if d.user == user and d.form.id == form_id}
+            other = next(d for d in done if d.user != user)
+            assert client.get(f"/api/interviews/{other.id}", headers=auth(token)).status_code == 404
+            assert client.get("/api/records", headers=auth(token)).status_code == 403
+
+        resp = client.get("/api/records", headers=auth(OFFICE_TOKEN))
+        assert resp.status_code == 200, resp.text
+        assert resp.headers["content-type"].startswith("application/x-ndjson")
+        lines = [json.loads(line) for line in resp.text.splitlines() if line.strip()]
+        assert len(lines) == INTERVIEWS
+        by_id = {d.id: d for d in done}
+        assert {line["interview"] for line in lines} == set(by_id)
+        for line in lines:
+            d = by_id[line["interview"]]
+            assert line["user"] == d.user
+            assert line["record"] == python_record(d.form, d.answers)
+        for form_id in ("annex6", "annex7"):
+            resp = client.get("/api/records", params={"form": form_id}, headers=auth(OFFICE_TOKEN))
+            ids = {json.loads(line)["interview"] for line in resp.text.splitlines() if line.strip()}
+            assert ids == {d.id for d in done if d.form.id == form_id}
+        everyone = client.get("/api/interviews", headers=auth(OFFICE_TOKEN))
+        assert {s["id"] for s in everyone.json()} == set(by_id)
+
+
+def test_bench_script_prints_positive_figures() -> None:
+    proc = subprocess.run([sys.executable, str(ROOT / "bench" / "serve_load.py"), "--interviews", "4",
+                           "--enumerators", "2", "--json"], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    figures = json.loads(proc.stdout)
+    assert figures["interviews"] == 4 and figures["records_differing"] == 0
+    assert figures["answers"] > 4
+    for key in ("answers_per_s", "answer_p50_ms", "answer_p99_ms", "submit_p50_ms", "submit_p99_ms"):
+        assert figures[key] > 0, key
+    text = subprocess.run([sys.executable, str(ROOT / "bench" / "serve_load.py"), "--interviews", "2",
+                           "--forms", "annex7"], capture_output=True, text=True, timeout=300)
+    assert text.returncode == 0, text.stderr
+    assert "answers/s" in text.stdout and "p99" in text.stdout
