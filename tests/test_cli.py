@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import subprocess
@@ -94,14 +95,15 @@ def test_graph_forms_schema(capsys) -> None:  # type: ignore[no-untyped-def]
     assert json.loads(capsys.readouterr().out)["title"] == "qengine form"
 
 
-def test_interview_in_the_terminal(monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
-    """The terminal front end asks, refuses a bad answer, goes back, and prints the record."""
-    answers = iter(["张三", "0", "3", "<", "3", "12600", "②", "①", "2020-04-15"])
-    monkeypatch.setattr("builtins.input", lambda prompt="": next(answers))
-    assert main(["interview", str(EXAMPLE)]) == 0
-    out = capsys.readouterr().out
-    assert "below the minimum" in out
-    assert json.loads(out.strip().splitlines()[-1])["household_size"] == 3
+def test_interview_in_the_terminal(monkeypatch, capsys, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The terminal front end asks, refuses a bad answer, goes back, and prints the record alone
+    on standard output (docs/terminal.md; tests/test_terminal.py drives it on a terminal)."""
+    monkeypatch.chdir(tmp_path)  # where the interview is saved
+    monkeypatch.setattr("sys.stdin", io.StringIO("张三\n0\n3\n<\n3\n12600\n②\n①\n2020-04-15\n"))
+    assert main(["interview", "--lang", "en", str(EXAMPLE)]) == 0
+    out, err = capsys.readouterr()
+    assert "below the minimum" in err
+    assert json.loads(out)["household_size"] == 3
 
 
 # --- the installed command, in real processes ----------------------------------------------------
@@ -256,12 +258,13 @@ def test_output_survives_an_ascii_terminal() -> None:
     assert result.returncode == 0 and clean(result) and b"annex6" in result.stdout
 
 
-def test_interview_refuses_undecodable_input() -> None:
+def test_interview_refuses_undecodable_input(tmp_path: Path) -> None:
     """A non-UTF-8 answer line is refused and asked again; the run ends (input over) with 1."""
-    result = run("interview", "annex6", stdin=b"\xff\n", env={"PYTHONIOENCODING": "utf-8"})
-    assert result.returncode == 1 and clean(result) and result.stderr == b""
-    label = "县（市、区）".encode()
-    assert result.stdout.count(label) == 2
+    result = run("interview", "annex6", stdin=b"\xff\n", env={"PYTHONIOENCODING": "utf-8"},
+                 cwd=tmp_path)
+    assert result.returncode == 1 and clean(result) and result.stdout == b""
+    assert "输入的不是 UTF-8 文本".encode() in result.stderr
+    assert result.stderr.count("县（市、区）".encode()) == 1
 
 
 def test_version() -> None:

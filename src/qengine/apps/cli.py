@@ -90,11 +90,35 @@ def build_parser() -> argparse.ArgumentParser:
                         "dask extra)")
     s.set_defaults(run=cmd_validate)
 
-    s = sub.add_parser("interview", help="run an interview in the terminal")
+    s = sub.add_parser("interview", help="run an interview in the terminal (saved after every "
+                       "answer; docs/terminal.md)")
     s.add_argument("form", metavar="FORM", help=FORM_HELP)
     s.add_argument("--lang", default=None,
-                   help="language of the labels, one of the form's (zh, en); default: its first")
+                   help="language of the labels and messages, one of the form's (zh, en); "
+                        "default: its first")
+    s.add_argument("--save", default=None, metavar="FILE",
+                   help="the file the interview is saved to after every answer (a snapshot, "
+                        "JSON); default: FORM-YYYYmmdd-HHMM.qengine.json in the current folder; "
+                        "never an existing file unless it is the one resumed")
+    s.add_argument("--resume", default=None, metavar="FILE",
+                   help="continue the interview saved in FILE (and keep saving it there unless "
+                        "--save says otherwise)")
     s.set_defaults(run=cmd_interview)
+
+    s = sub.add_parser("serve", help="serve interviews over HTTP: a JSON API, a web page, SQLite")
+    s.add_argument("forms", nargs="*", metavar="FORM",
+                   help=f"the forms to serve (default: the bundled ones); each {FORM_HELP}")
+    s.add_argument("--db", default="qengine.sqlite3", metavar="PATH",
+                   help="the SQLite database file (default: ./qengine.sqlite3; created if missing)")
+    s.add_argument("--host", default="127.0.0.1", help="the address to listen on (default: "
+                   "127.0.0.1)")
+    s.add_argument("--port", type=int, default=8000, help="the port (default: 8000; 0: any free "
+                   "port, printed at start)")
+    s.add_argument("--users", default=None, metavar="FILE",
+                   help="the users (YAML: name, role enumerator or office, token hash); default: "
+                   "the database's, with one office user made and its login printed at the first "
+                   "start")
+    s.set_defaults(run=cmd_serve)
 
     s = sub.add_parser("graph", help="print a form's state machine (JSON or Graphviz dot)")
     s.add_argument("form", metavar="FORM", help=FORM_HELP)
@@ -434,6 +458,12 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from qengine.apps.server.app import serve  # starlette and uvicorn load only for serve
+
+    return serve(args)
+
+
 def cmd_interview(args: argparse.Namespace) -> int:
     form = load(args.form)
     if args.lang is not None and args.lang not in form.languages:
@@ -441,7 +471,7 @@ def cmd_interview(args: argparse.Namespace) -> int:
                          f"(languages: {', '.join(form.languages)})")
     if sys.stdin is None:
         raise UsageError("no standard input to read answers from")
-    return run_interview(form, args.lang)
+    return run_interview(form, args.lang, save=args.save, resume=args.resume, name=args.form)
 
 
 if __name__ == "__main__":  # pragma: no cover
