@@ -25,10 +25,10 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from server_helpers import Server, running_server
 
 import qengine
 from qengine.testing import records
-from server_helpers import Server, running_server
 
 try:
     from playwright.sync_api import Browser, Page, sync_playwright
@@ -53,11 +53,15 @@ F = qengine.load("annex6")
 
 # What the page shows, read from the DOM in one call.
 READ_PAGE = """() => {
-  const text = (id) => { const el = document.getElementById(id); return el && !el.hidden ? el.textContent : null; };
+  const text = (id) => {
+    const el = document.getElementById(id);
+    return el && !el.hidden ? el.textContent : null;
+  };
   const q = document.getElementById("question");
   const input = document.getElementById("answer-input");
   const pressed = [...document.querySelectorAll("#question button.choice[aria-pressed=true]")];
-  const ticked = [...document.querySelectorAll("#question input[name=choice]:checked")].map((el) => Number(el.value));
+  const ticked = [...document.querySelectorAll("#question input[name=choice]:checked")]
+    .map((el) => Number(el.value));
   const none = document.getElementById("none-of-these");
   const bar = document.getElementById("progress");
   return {
@@ -72,7 +76,8 @@ READ_PAGE = """() => {
       rule: el.dataset.rule, severity: el.dataset.severity, questions: el.dataset.questions.split(" "),
       message: el.querySelector(".message").textContent,
       links: [...el.querySelectorAll("button.goto")].map((b) => b.dataset.goto)})),
-    focused: document.activeElement ? (document.activeElement.id || document.activeElement.dataset.code || "") : "",
+    focused: document.activeElement
+      ? (document.activeElement.id || document.activeElement.dataset.code || "") : "",
   };
 }"""
 
@@ -108,6 +113,9 @@ def open_page(browser: Browser, server: Server) -> Iterator[Any]:
         page = context.new_page()
         problems: list[str] = []
         page.on("pageerror", lambda exc: problems.append(str(exc)))
+        # nothing is fetched from anywhere but the server (no CDN, no fonts, no analytics)
+        page.on("request", lambda req: None if req.url.startswith(server.url.rstrip("/") + "/")
+                or req.url.startswith("data:") else problems.append(f"request to {req.url}"))
         page.problems = problems  # type: ignore[attr-defined]
         page.goto(server.url.rstrip("/") + "/" + ("" if token is None else f"?token={token}"))
         page.wait_for_function("() => document.getElementById('app').dataset.seq")
@@ -294,7 +302,7 @@ def test_whole_interview_reroute_reload_error_warning_submit(open_page: Any, tmp
     assert blocking.count() == 1 and blocking.get_attribute("data-rule") == "school_consistency"
     assert blocking.locator(".message").inner_text() == iv.errors[0].messages["zh"]
     assert page.locator("#view-done").is_hidden()
-    shot(page, tmp_path / "blocked.png")
+    shot(page, tmp_path / "blocked.png", "server-desktop.png")
     stepped(page, lambda: page.click("#blocking button[data-goto=q10]"))
     iv.goto("q10")
     check(page, iv)
@@ -307,7 +315,7 @@ def test_whole_interview_reroute_reload_error_warning_submit(open_page: Any, tmp
     shot(page, tmp_path / "desktop.png")
     answer_until(page, iv, record, "q12")
     assert "no_health_policy" in [v.rule for v in iv.warnings] and not iv.errors
-    shot(page, tmp_path / "desktop-warning.png", "server-desktop.png")
+    shot(page, tmp_path / "desktop-warning.png")
     answer_until(page, iv, record, None)
     assert not iv.errors
 
@@ -382,9 +390,13 @@ def test_keyboard_only(open_page: Any) -> None:
         seen = check(page, iv)
         value = record[q.id]
         if q.type == "single":
-            assert seen["focused"] in {str(c.code) for c in q.choices}
-            stepped(page, lambda: page.keyboard.press("Enter") if seen["focused"] == str(value)
-                    else page.focus(f"#question button.choice[data-code='{value}']") or page.keyboard.press("Enter"))
+            codes = [str(c.code) for c in q.choices]
+            assert seen["focused"] in codes
+            moves = codes.index(str(value)) - codes.index(seen["focused"])
+            for _step in range(abs(moves)):  # Tab through the choice buttons to the answer
+                page.keyboard.press("Tab" if moves > 0 else "Shift+Tab")
+            assert page.evaluate("() => document.activeElement.dataset.code") == str(value)
+            stepped(page, lambda: page.keyboard.press("Enter"))
         elif q.type == "multiple":
             break
         else:
@@ -410,6 +422,13 @@ def test_login_messages(open_page: Any, server: Server) -> None:
     good = open_page(DESKTOP)
     assert "token" not in good.url
     assert good.evaluate("() => localStorage.getItem('qengine:token')") == server.tokens["li"]
+    # an open interview the server does not know (404): said so, and "my interviews" instead
+    good.evaluate("() => localStorage.setItem('qengine:interview', 'no-such-interview')")
+    good.reload()
+    good.wait_for_selector("#app[data-view=list]")
+    assert good.locator("#api-error").get_attribute("data-code") == "not_found"
+    assert good.locator("#api-error").inner_text().strip()
+    assert good.problems == []  # type: ignore[attr-defined]
 
 
 def test_phone_screen(open_page: Any, tmp_path: Path) -> None:
@@ -431,9 +450,15 @@ def test_phone_screen(open_page: Any, tmp_path: Path) -> None:
                                 " #question label.check')].filter((b) => b.offsetParent !== null)"
                                 ".map((b) => b.getBoundingClientRect().height)")
         assert heights and min(heights) >= 44, (q.id, heights)
-        if q.type not in kinds:
+        if q.type not in kinds or q.id == "q4_1":
             kinds.add(q.type)
-            shot(page, tmp_path / f"phone-{q.type}.png", "server-phone.png" if q.id == "q6" else None)
+            shot(page, tmp_path / f"phone-{q.id}.png", "server-phone.png" if q.id == "q4_1" else None)
+        if q.id == "q4_1":  # the English labels are longer: still no horizontal scroll
+            page.click("#lang-en")
+            check(page, iv, "en")
+            assert page.evaluate(wide) <= 360
+            shot(page, tmp_path / "phone-q4_1-en.png")
+            page.click("#lang-zh")
         enter(page, q, record[q.id])
         iv.answer(record[q.id])
     assert {"text", "single", "multiple", "money"} <= kinds
