@@ -35,6 +35,7 @@ def test_the_javascript_runtime_agrees_with_this_python_runtime(tmp_path: Path) 
     draw new ones each run), replayed by node: every violation, path, record and state equal."""
     js = tmp_path / "js"
     shutil.copytree(ROOT / "js", js)
+    shutil.copytree(ROOT / "conformance", tmp_path / "conformance")  # its runner reads ../conformance
     for script in ("make_fixtures.py", "make_interviews.py"):
         made = subprocess.run([sys.executable, str(js / "test" / script)], capture_output=True,
                               text=True, timeout=300, cwd=ROOT)
