@@ -224,13 +224,14 @@ def check(page: Page, iv: qengine.Interview, lang: str = "zh", *, typed: bool = 
     return seen
 
 
-def answer_until(page: Page, iv: qengine.Interview, record: dict[str, Any], stop: str | None) -> None:
+def answer_until(page: Page, iv: qengine.Interview, record: dict[str, Any], stop: str | None,
+                 lang: str = "zh") -> None:
     """Answer from the record in path order, checking every step, until `stop` is current (or the end)."""
     while iv.current is not None and iv.current.id != stop:
         q = iv.current
         enter(page, q, record[q.id])
         iv.answer(record[q.id])
-        check(page, iv)
+        check(page, iv, lang)
 
 
 def new_interview(page: Page, form: str = "annex6") -> None:
@@ -331,12 +332,24 @@ def test_whole_interview_reroute_reload_error_warning_submit(open_page: Any, tmp
 
 def test_language_switch(open_page: Any) -> None:
     """The zh/en switch: the question, its choices, the section, the violations and the page's own
-    words change language; the interview does not move."""
+    words change language; the interview does not move. A refused answer's message is the server's
+    in the chosen language."""
     record = one_record({"q4": 1, "q4_1": 1, "q10": 1, "q11": 2})
     page = open_page(DESKTOP)
     new_interview(page)
     assert page.inner_text("#back-btn") == "上一题"
     iv = F.start()
+    page.click("#lang-en")
+    check(page, iv, "en")
+    assert page.inner_text("#next-btn") == "Next"
+    answer_until(page, iv, record, "household_size", "en")
+    with pytest.raises(qengine.AnswerError) as refused:
+        iv.answer("四口人")
+    page.fill("#answer-input", "四口人")
+    stepped(page, lambda: page.press("#answer-input", "Enter"))
+    assert page.inner_text("#refusal").strip() == refused.value.messages(
+        F.languages)["en"]
+    page.click("#lang-zh")
     answer_until(page, iv, record, "q12")
     assert "no_health_policy" in [v.rule for v in iv.warnings] and not iv.errors
     page.click("#lang-en")

@@ -363,6 +363,7 @@ function renderInterview() {
   const s = state;
   const q = s.current;
   $("form-name").textContent = formTitle(s.form);
+  document.title = `${formTitle(s.form)} · qengine`;
   const total = s.progress.answered + s.progress.remaining;
   $("progress").max = Math.max(total, 1);
   $("progress").value = s.progress.answered;
@@ -503,7 +504,11 @@ function refused(exc) {
   box.dataset.question = exc.error.question ?? "";
   box.hidden = false;
   const input = document.querySelector("#question input");
-  if (input) input.focus();
+  if (input) {
+    input.setAttribute("aria-invalid", "true");
+    input.setAttribute("aria-errormessage", "refusal");
+    input.focus();
+  }
 }
 
 /** @param {HTMLElement} list @param {any[]} violations */
