@@ -246,7 +246,7 @@ def test_whole_interview_reroute_reload_error_warning_submit(open_page: Any, tmp
     """A whole annex 6 interview clicked and typed through beside a Python Interview: a refused answer
     changes nothing, back and a different answer reroute, a reload resumes at the server's question,
     the item-10 error blocks submit and its link goes to the question, the item-11 warning does not."""
-    record = one_record({"q4": 1, "q4_1": 1, "q10": 1, "q11": 2})
+    record = one_record({"q4": 1, "q4_1": 1, "q10": 1, "q11": 2, "q13": 1, "q13_1b": []})
     page = open_page(DESKTOP)
     new_interview(page)
     iv = F.start()
@@ -317,6 +317,15 @@ def test_whole_interview_reroute_reload_error_warning_submit(open_page: Any, tmp
     answer_until(page, iv, record, "q12")
     assert "no_health_policy" in [v.rule for v in iv.warnings] and not iv.errors
     shot(page, tmp_path / "desktop-warning.png")
+
+    # "none of these" and the choices exclude each other; ticked, it answers []
+    answer_until(page, iv, record, "q13_1b")
+    assert record["q13_1b"] == [] and iv.current.none_ok
+    page.check("#choice-1")
+    page.check("#none-of-these")
+    assert not page.is_checked("#choice-1")
+    page.check("#choice-2")
+    assert not page.is_checked("#none-of-these")
     answer_until(page, iv, record, None)
     assert not iv.errors
 
