@@ -402,13 +402,16 @@ def test_my_interviews_resume_and_new(open_page: Any) -> None:
 
 def test_keyboard_only(open_page: Any) -> None:
     """By keyboard alone: after each step the focus is on the new question's input (Enter answers) or
-    its first choice button (Enter taps it); Tab reaches back; the focus ring is visible."""
+    its first choice button (Tab to the answer, Enter taps it); in a multiple choice Space ticks and
+    Tab goes on to Back and Next; the focus ring is visible."""
     record = one_record({"q4": 1, "q4_1": 1, "q10": 1, "q11": 2})
     page = open_page(DESKTOP)
     new_interview(page)
     iv = F.start()
-    for _ in range(20):
+    kinds = set()
+    while iv.current is not None and iv.current.id != "q7":
         q = iv.current
+        kinds.add(q.type)
         seen = check(page, iv)
         value = record[q.id]
         if q.type == "single":
@@ -419,14 +422,28 @@ def test_keyboard_only(open_page: Any) -> None:
                 page.keyboard.press("Tab" if moves > 0 else "Shift+Tab")
             assert page.evaluate("() => document.activeElement.dataset.code") == str(value)
             stepped(page, lambda: page.keyboard.press("Enter"))
-        elif q.type == "multiple":
-            break
+        elif q.type == "multiple":  # Space ticks the focused box, Tab moves on, to Back and Next
+            assert seen["focused"] == f"choice-{q.choices[0].code}"
+            visited = []
+            for _step in range(len(q.choices) + 4):
+                focused = page.evaluate("() => document.activeElement.id")
+                visited.append(focused)
+                if focused == "next-btn":
+                    break
+                if focused.startswith("choice-") and int(focused[7:]) in (value or []):
+                    page.keyboard.press("Space")
+                if focused == "none-of-these" and value == []:
+                    page.keyboard.press("Space")
+                page.keyboard.press("Tab")
+            assert "back-btn" in visited and visited[-1] == "next-btn", visited
+            stepped(page, lambda: page.keyboard.press("Enter"))
         else:
             assert seen["focused"] == "answer-input"
             page.keyboard.type("" if value is None else str(value))
             stepped(page, lambda: page.keyboard.press("Enter"))
         iv.answer(value)
     check(page, iv)
+    assert {"text", "integer", "money", "single", "multiple"} <= kinds
     outline = page.evaluate("() => getComputedStyle(document.activeElement).outlineStyle")
     assert outline != "none"
 
