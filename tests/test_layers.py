@@ -30,7 +30,7 @@ HOMES: dict[str, set[str]] = {
     "yaml": {"compiler"}, "lark": {"lang"}, "jsonschema": {"compiler"},
     "fastjsonschema": {"compiler"}, "hypothesis": {"testing"}, "pytest": {"pytest_plugin"},
     "orjson": {"batch"}, "openpyxl": {"batch"}, "rich": {"apps"}, "dask": {"batch"},
-    "distributed": {"batch"}, "fsspec": {"batch"},
+    "distributed": {"batch"}, "fsspec": {"batch"}, "starlette": {"apps"}, "uvicorn": {"apps"},
 }
 
 
