@@ -52,7 +52,7 @@ def write_users(path: Path, users: Mapping[str, str]) -> dict[str, str]:
     """Write a users file for ``users`` (name → role) with new tokens; returns name → token."""
     tokens = {name: secrets.token_urlsafe(32) for name in users}
     lines = [f"- {{name: {json.dumps(name, ensure_ascii=False)}, role: {role}, "
-             f"token_sha256: {token_sha256(tokens[name])}}}" for name, role in users.items()]
+             f"token_sha256: \"{token_sha256(tokens[name])}\"}}" for name, role in users.items()]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return tokens
 
@@ -140,11 +140,12 @@ def running_server(tmp_path: Path, *, users: Mapping[str, str] | None = USERS,
     users_file = None
     if users is not None:
         users_file = tmp_path / "users.yaml"
-        if users_file.exists():  # a restart: the same users and tokens
-            tokens = dict(json.loads((tmp_path / "users.tokens.json").read_text("utf-8")))
+        saved = tmp_path / "users.tokens.json"
+        if saved.exists():  # a restart: the same users and tokens
+            tokens = dict(json.loads(saved.read_text("utf-8")))
         else:
             tokens = write_users(users_file, users)
-            (tmp_path / "users.tokens.json").write_text(json.dumps(tokens), encoding="utf-8")
+            saved.write_text(json.dumps(tokens), encoding="utf-8")
     proc = subprocess.Popen(serve_command(db, forms=forms, users_file=users_file, extra=extra),
                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, text=True, encoding="utf-8",

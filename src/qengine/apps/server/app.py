@@ -162,14 +162,15 @@ def serve(args: argparse.Namespace) -> int:
         raise ServeError(f"--port {port}: a port is a number from 0 to 65535")
     if not host:
         raise ServeError("--host: an address is needed (127.0.0.1, 0.0.0.0 for every interface)")
-    forms = load_forms(list(args.forms) or bundled_forms())
+    # the quick checks first: a mistake is reported before the forms are compiled
+    users = load_users_file(args.users) if args.users else None
     if os.path.isdir(args.db):
         raise ServeError(f"--db {args.db}: a directory, not a database file")
     store = SQLiteStore(args.db)
     try:
-        if args.users:
-            users, token = load_users_file(args.users), None
-        else:
+        forms = load_forms(list(args.forms) or bundled_forms())
+        token = None
+        if users is None:
             users, token = bootstrap(store)
         sock = listen(host, port)
         url = url_of(host, sock)

@@ -173,17 +173,13 @@ class SQLiteStore:
         self._all: list[sqlite3.Connection] = []
         self._write = threading.Lock()
         self._guard = threading.Lock()
-        conn = self._conn()
         try:
+            conn = self._conn()
+            self._check_version(conn)
             mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
-        except sqlite3.DatabaseError as exc:
-            self.close()
-            raise StoreError(f"{path}: not a usable SQLite database: {exc}") from None
-        if str(mode).lower() != "wal":
-            self.close()
-            raise StoreError(f"{path}: SQLite cannot use write-ahead logging here (journal mode "
-                             f"{mode!r}); put the database on a local disk")
-        try:
+            if str(mode).lower() != "wal":
+                raise StoreError(f"{path}: SQLite cannot use write-ahead logging here (journal "
+                                 f"mode {mode!r}); put the database on a local disk")
             self._migrate(conn)
         except BaseException:
             self.close()
@@ -199,8 +195,11 @@ class SQLiteStore:
                                    check_same_thread=False)
             conn.execute("PRAGMA synchronous=FULL")
             conn.execute(f"PRAGMA busy_timeout={int(self._timeout * 1000)}")
-        except sqlite3.Error as exc:
+            conn.execute("PRAGMA user_version").fetchone()  # reads the file's header
+        except sqlite3.OperationalError as exc:
             raise StoreError(f"{self.path}: cannot open the database: {exc}") from None
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path}: not a usable SQLite database: {exc}") from None
         self._local.conn = conn
         with self._guard:
             self._all.append(conn)
@@ -219,17 +218,20 @@ class SQLiteStore:
                 raise
             conn.execute("COMMIT")
 
-    def _migrate(self, conn: sqlite3.Connection) -> None:
-        try:
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{self.path}: not a usable SQLite database: {exc}") from None
+    def _check_version(self, conn: sqlite3.Connection) -> None:
+        """Refuse a database that is newer than this code, or not one of qengine serve, before
+        anything is written to it (even the switch to WAL)."""
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             raise StoreError(f"{self.path}: the database is of schema version {version}, newer "
                              f"than this qengine's ({SCHEMA_VERSION}); upgrade qengine to open it")
         if version == 0 and conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
             raise StoreError(f"{self.path}: an SQLite database, but not one of qengine serve "
                              "(it holds tables and no schema version)")
+
+    def _migrate(self, conn: sqlite3.Connection) -> None:
+        """Upgrade the schema step by step, each step one transaction."""
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
         for step in range(version, SCHEMA_VERSION):
             with self._writing() as tx:
                 if tx.execute("PRAGMA user_version").fetchone()[0] != step:
