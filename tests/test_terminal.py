@@ -323,3 +323,17 @@ def test_write_atomic_replaces_whole_files(tmp_path: Path) -> None:
     with pytest.raises(TypeError):
         write_atomic(path, 3)  # type: ignore[arg-type]
     assert path.read_text("utf-8") == "two" and [p.name for p in tmp_path.iterdir()] == ["s.json"]
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full")
+def test_a_record_that_cannot_be_written_is_not_lost(tmp_path: Path) -> None:
+    """Standard output on a full disk: exit 2 and a message; the save file holds the finished
+    interview, and --resume submits it again."""
+    with open("/dev/full", "w") as full:
+        result = subprocess.run([*COMMAND, "--save", "f.json"], input=pipe_script(RECORD),
+                                stdout=full, stderr=subprocess.PIPE, text=True, encoding="utf-8",
+                                cwd=tmp_path, env=ENV, timeout=60)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "无法输出记录" in result.stderr and "f.json" in result.stderr
+    again = run(tmp_path, "--resume", "f.json")
+    assert again.returncode == 0 and json.loads(again.stdout) == FORM.validate(RECORD).record

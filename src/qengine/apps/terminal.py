@@ -54,6 +54,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "blocked": "有 {count} 个错误，不能提交。回到 {question}",
         "also": "该错误还涉及 {questions}：输入 :goto {first} 直接前往（其间的答案保留）",
         "submitted": "已提交：记录已写到标准输出（本次访问仍保存在 {path}）",
+        "unwritten": "无法输出记录：{reason}。本次访问仍保存在 {path}，用 --resume 再次提交",
+        "on_screen": "提交的记录将显示在屏幕上；要存成文件，请在命令后加 > record.json",
         "help": ("命令（在任何提示符下输入）：\n"
                  "  :back        回到上一题（也可输入 <）\n"
                  "  :goto 题号    前往已答的某题，如 :goto q5 或 :goto 4—1\n"
@@ -85,6 +87,10 @@ TEXTS: dict[str, dict[str, str]] = {
                 "between)",
         "submitted": "submitted: the record is on standard output (the interview stays saved in "
                      "{path})",
+        "unwritten": "cannot write the record: {reason}. The interview stays saved in {path}: "
+                     "--resume submits it again",
+        "on_screen": "the submitted record will be printed here: add > record.json to the command "
+                     "to keep it in a file",
         "help": ("commands (at any prompt):\n"
                  "  :back        go back one question (or <)\n"
                  "  :goto ID     go to a question answered before: :goto q5, :goto 4—1\n"
@@ -188,15 +194,19 @@ def read_save(form: Form, path: Path) -> Interview:
 
 # -- how things look --------------------------------------------------------------------------------
 
+def _is_tty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
 class Paint:
     """ANSI colours for a terminal (never for a pipe, nor with NO_COLOR or TERM=dumb)."""
 
     def __init__(self, stream: TextIO) -> None:
-        try:
-            tty = stream.isatty()
-        except (AttributeError, ValueError, OSError):
-            tty = False
-        self.on = tty and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+        self.on = _is_tty(stream) and not os.environ.get("NO_COLOR") and (
+            os.environ.get("TERM") != "dumb")
 
     def __call__(self, text: str, style: str) -> str:
         return f"\033[{STYLES[style]}m{text}\033[0m" if self.on and text else text
@@ -332,8 +342,9 @@ class Terminal:
         ask = True  # show the current question before its prompt
         while True:
             if iv.finished:
-                if self.finish():
-                    return 0
+                status = self.finish()
+                if status is not None:
+                    return status
                 ask = True
                 continue
             q = iv.current
@@ -441,9 +452,9 @@ class Terminal:
                 return qid
         return arg
 
-    def finish(self) -> bool:
-        """At the end: every check shown; submitted (True) when no error holds, else back to the
-        first question an error names (False)."""
+    def finish(self) -> int | None:
+        """At the end: every check shown; submitted (status 0, or 2 when standard output cannot
+        be written) when no error holds, else back to the first question an error names (None)."""
         iv = self.iv
         self.say()
         self.say(self.t("finished", answered=len(iv.history)), "bold")
@@ -455,12 +466,19 @@ class Terminal:
             try:
                 record = iv.submit()
             except SubmitError:  # pragma: no cover - errors were just looked at
-                return False
-            self.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
-            self.stdout.flush()
+                return None
             self.save()
+            try:
+                self.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+                self.stdout.flush()
+            except OSError as exc:  # a closed pipe, a full disk: the save file still has it all
+                self.say(f"  !! {self.t('unwritten', reason=_reason(exc), path=self.path)}", "red")
+                with suppress(OSError, ValueError, AttributeError, io.UnsupportedOperation):
+                    # what is left in the buffer goes nowhere, rather than failing once more
+                    os.dup2(os.open(os.devnull, os.O_WRONLY), self.stdout.fileno())
+                return 2
             self.say(self.t("submitted", path=self.path), "green")
-            return True
+            return 0
         named = [qid for qid in errors[0].questions if qid in iv.history]
         if named:
             iv.goto(named[0])
@@ -475,7 +493,7 @@ class Terminal:
             self.say(self.t("also", questions=", ".join(self.name(q) for q in others),
                             first=others[0]))
         self.section = None  # show where we are again
-        return False
+        return None
 
 
 def open_interview(form: Form, save: str | None, resume: str | None) -> tuple[Interview, Path]:
@@ -519,6 +537,8 @@ def run_interview(form: Form, lang: str | None = None, *, save: str | None = Non
     if resume is not None:
         term.say(term.t("resumed", path=resume, answered=len(iv.history)))
     term.say(term.t("saving", path=path), "dim")
+    if _is_tty(io_["stdout"]):
+        term.say(term.t("on_screen"), "dim")
     if resume is not None:
         for v in iv.violations:
             term.show_violation(v)
