@@ -50,6 +50,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "quit": "未提交；已保存到 {path}。继续：{resume}",
         "interrupted": "已中断，未提交；已保存到 {path}。继续：{resume}",
         "ended": "输入结束，未提交；已保存到 {path}。继续：{resume}",
+        "unsaved": "未提交，也未能保存（见上）",
         "finished": "全部答完（{answered} 题）",
         "blocked": "有 {count} 个错误，不能提交。回到 {question}",
         "also": "该错误还涉及 {questions}：输入 :goto {first} 直接前往（其间的答案保留）",
@@ -81,6 +82,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "quit": "not submitted; saved to {path}. To continue: {resume}",
         "interrupted": "interrupted, not submitted; saved to {path}. To continue: {resume}",
         "ended": "input ended, not submitted; saved to {path}. To continue: {resume}",
+        "unsaved": "not submitted, and not saved (see above)",
         "finished": "all {answered} questions answered",
         "blocked": "{count} error(s): cannot submit. Back to {question}",
         "also": "the error also names {questions}: :goto {first} goes there (keeping the answers "
@@ -233,7 +235,6 @@ class Terminal:
         self.paint = Paint(stderr)
         self.section: str | None = None  # the section whose title was shown last
         self.seen: set[tuple[str, tuple[str, ...]]] = set()  # the violations shown already
-        self.unsaved = False
 
     # -- output -----------------------------------------------------------------------------
     def say(self, text: str = "", style: str | None = None) -> None:
@@ -307,17 +308,18 @@ class Terminal:
             write_atomic(self.path, json.dumps(self.iv.snapshot(), ensure_ascii=False,
                                                allow_nan=False) + "\n")
         except OSError as exc:
-            self.unsaved = True
             self.say(f"  !! {self.t('save_failed', path=self.path, reason=_reason(exc))}", "red")
             return False
-        self.unsaved = False
         return True
 
     def stop(self, key: str) -> None:
-        """Save, and say where and how to continue."""
-        self.save()
+        """Save, and say where and how to continue (or that it could not be saved)."""
+        saved = self.save()
         self.say()
-        self.say(self.t(key, path=self.path, resume=self.resume_command))
+        if saved:
+            self.say(self.t(key, path=self.path, resume=self.resume_command))
+        else:
+            self.say(self.t("unsaved"), "red")
 
     # -- the loop ---------------------------------------------------------------------------
     def read(self, prompt: str) -> str | None:
