@@ -1,8 +1,12 @@
 """Load on `qengine serve`: N interviews at once (httpx.AsyncClient, asyncio), each driven to the end
 and submitted by its own record of `qengine.testing.records` (annex 6 and annex 7 mixed), spread over
-several enumerators. Prints the answers per second over the whole run and the p50/p99 latency of the
-answer requests and of the submits, and checks that every submitted record equals the one Python's
-Interview gives for the same answers (exit 1 if one differs).
+several enumerators. Each interview has its own client (its own connection, as each phone would);
+one httpx.AsyncClient shared by all 50 spends most of the run in its own connection pool. Prints the
+answers per second over the whole run (the answers over the time from the first create to the last
+submit), the p50/p99 latency of the answer requests, of the submits and of the creates, and the CPU
+time the client and the server used; and checks that every submitted record equals the one Python's
+Interview gives for the same answers (exit 1 if one differs). The client runs on the same machine as
+a server started here: on 2 cores they share them.
 
     python bench/serve_load.py                       # 50 interviews, annex6 and annex7, a server started here
     python bench/serve_load.py --interviews 200 --forms annex6
@@ -22,6 +26,7 @@ import asyncio
 import hashlib
 import json
 import math
+import os
 import secrets
 import subprocess
 import sys
@@ -70,8 +75,8 @@ def python_record(form: qengine.Form, answers: list[tuple[str, Any]]) -> dict[st
 
 
 @contextmanager
-def started_server(enumerators: int) -> Iterator[tuple[str, list[str]]]:
-    """`qengine serve --port 0` on a temporary database: its URL and one token per enumerator."""
+def started_server(enumerators: int) -> Iterator[tuple[str, list[str], int]]:
+    """`qengine serve --port 0` on a temporary database: its URL, one token per enumerator, its pid."""
     with tempfile.TemporaryDirectory(prefix="qengine-serve-load-") as tmp:
         tokens = [secrets.token_urlsafe(24) for _ in range(enumerators)]
         users = Path(tmp) / "users.yaml"
@@ -94,7 +99,7 @@ def started_server(enumerators: int) -> Iterator[tuple[str, list[str]]]:
                     if proc.poll() is not None or time.monotonic() > deadline:
                         raise SystemExit(f"serve_load: qengine serve did not start:\n{text}")
                     time.sleep(0.02)
-                yield url, tokens
+                yield url, tokens, proc.pid
             finally:
                 proc.terminate()
                 try:
@@ -145,13 +150,23 @@ async def drive(client: httpx.AsyncClient, token: str, form: qengine.Form, recor
 async def run(url: str, tokens: list[str],
               work: list[tuple[qengine.Form, dict[str, Any]]]) -> tuple[Figures, float]:
     figures = Figures()
-    limits = httpx.Limits(max_connections=len(work), max_keepalive_connections=len(work))
-    async with httpx.AsyncClient(base_url=url, timeout=120, limits=limits) as client:
-        t = time.perf_counter()
-        await asyncio.gather(*(drive(client, tokens[i % len(tokens)], form, record, figures)
-                               for i, (form, record) in enumerate(work)))
-        wall = time.perf_counter() - t
+    clients = [httpx.AsyncClient(base_url=url, timeout=120) for _ in work]
+    t = time.perf_counter()
+    await asyncio.gather(*(drive(clients[i], tokens[i % len(tokens)], form, record, figures)
+                           for i, (form, record) in enumerate(work)))
+    wall = time.perf_counter() - t
+    for c in clients:
+        await c.aclose()
     return figures, wall
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """The CPU time (user and system) process ``pid`` has used so far (None off Linux)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -183,19 +198,24 @@ def main(argv: list[str] | None = None) -> int:
     work = [(forms[i % len(forms)], per_form[forms[i % len(forms)].id][i // len(forms)])
             for i in range(args.interviews)]
 
+    client_cpu, server_cpu = time.process_time(), None
     if args.url:
         figures, wall = asyncio.run(run(args.url.rstrip("/"), [args.token], work))
         where = args.url
     else:
-        with started_server(args.enumerators) as (url, tokens):
+        with started_server(args.enumerators) as (url, tokens, pid):
+            server_cpu = cpu_seconds(pid)
             figures, wall = asyncio.run(run(url, tokens, work))
+            server_cpu = cpu_seconds(pid) - server_cpu if server_cpu is not None else None
         where = f"started here on a temporary database, {args.enumerators} enumerators"
+    client_cpu = time.process_time() - client_cpu
     result = {
         "interviews": args.interviews, "forms": names, "answers": len(figures.answer), "seconds": wall,
         "answers_per_s": len(figures.answer) / wall,
         **{f"{kind}_p{p}_ms": percentile(getattr(figures, kind), p) * 1000
            for kind in ("answer", "submit", "create") for p in (50, 99)},
-        "records_differing": len(figures.wrong),
+        "records_differing": len(figures.wrong), "client_cpu_s": client_cpu,
+        "server_cpu_s": server_cpu,
     }
     if args.json:
         print(json.dumps(result))
@@ -206,6 +226,10 @@ def main(argv: list[str] | None = None) -> int:
         for kind in ("answer", "submit", "create"):
             print(f"  {kind + ' latency':<15} p50 {result[kind + '_p50_ms']:7.1f} ms   "
                   f"p99 {result[kind + '_p99_ms']:7.1f} ms")
+        used = f"CPU used in the run: the client (this process) {client_cpu:.1f} s"
+        if server_cpu is not None:
+            used += f", the server {server_cpu:.1f} s"
+        print("  " + used)
         print("  every submitted record equals Python's" if not figures.wrong
               else f"  {len(figures.wrong)} submitted records differ from Python's: {figures.wrong}")
     return 1 if figures.wrong else 0

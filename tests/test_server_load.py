@@ -11,11 +11,9 @@ Also runs bench/serve_load.py with a few interviews and checks it prints positiv
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,16 +22,15 @@ from typing import Any
 import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
+from server_helpers import Server, running_server
 
 import qengine
 from qengine.testing import records
 
 ROOT = Path(__file__).resolve().parent.parent
-READY = "qengine serve: listening on "
-START_TIMEOUT = 60.0  # a guard against a server that never starts, not a timing assertion
 INTERVIEWS = 50
-ENUMERATORS = {name: f"load-{name}-token-0123456789" for name in ("li", "wang", "zhao", "chen", "liu")}
-OFFICE_TOKEN = "load-office-token-0123456789"
+ENUMERATORS = ("li", "wang", "zhao", "chen", "liu")
+USERS = {**{name: "enumerator" for name in ENUMERATORS}, "office": "office"}
 
 
 def some_records(form: qengine.Form, n: int) -> list[dict[str, Any]]:
@@ -60,42 +57,11 @@ def python_record(form: qengine.Form, answers: list[tuple[str, Any]]) -> dict[st
     return json.loads(json.dumps(iv.submit()))
 
 
-def auth(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
 @pytest.fixture(scope="module")
-def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """One `qengine serve --port 0` on a fresh SQLite file, with five enumerators and an office user."""
-    tmp = tmp_path_factory.mktemp("load")
-    users = tmp / "users.yaml"
-    lines = [(name, "enumerator", token) for name, token in ENUMERATORS.items()]
-    lines.append(("office", "office", OFFICE_TOKEN))
-    users.write_text("".join(
-        f"- {{name: {name}, role: {role}, token_sha256: \"{hashlib.sha256(token.encode()).hexdigest()}\"}}\n"
-        for name, role, token in lines), encoding="utf-8")
-    log = tmp / "serve.log"
-    with log.open("wb") as err:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "qengine", "serve", "--port", "0", "--db", str(tmp / "load.sqlite3"),
-             "--users", str(users)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
-        try:
-            deadline = time.monotonic() + START_TIMEOUT
-            while True:
-                text = log.read_text("utf-8", "replace")
-                if READY in text and "\n" in text.split(READY, 1)[1]:
-                    break
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(f"qengine serve did not start:\n{text}")
-                time.sleep(0.02)
-            yield text.split(READY, 1)[1].split("\n", 1)[0].strip().rstrip("/")
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:  # pragma: no cover
-                proc.kill()
-                proc.wait()
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """One `qengine serve` on a fresh SQLite file, with five enumerators and an office user."""
+    with running_server(tmp_path_factory.mktemp("load"), users=USERS) as running:
+        yield running
 
 
 @dataclass
@@ -109,9 +75,15 @@ class Done:
     record: dict[str, Any]
 
 
-async def drive(client: httpx.AsyncClient, user: str, form: qengine.Form, record: dict[str, Any]) -> Done:
-    headers = auth(ENUMERATORS[user])
-    resp = await client.post("/api/interviews", json={"form": form.id}, headers=headers)
+async def drive(server: Server, user: str, form: qengine.Form, record: dict[str, Any]) -> Done:
+    """One interview of `user`, from its own client (as from its own phone), to the end."""
+    async with httpx.AsyncClient(base_url=server.url, headers=server.headers(user), timeout=120) as client:
+        return await drive_with(client, user, form, record)
+
+
+async def drive_with(client: httpx.AsyncClient, user: str, form: qengine.Form,
+                     record: dict[str, Any]) -> Done:
+    resp = await client.post("/api/interviews", json={"form": form.id})
     assert resp.status_code == 201, resp.text
     state = resp.json()
     iid, given_answers = state["id"], []
@@ -119,55 +91,55 @@ async def drive(client: httpx.AsyncClient, user: str, form: qengine.Form, record
     while not state["finished"]:
         qid = state["current"]["id"]
         resp = await client.post(f"/api/interviews/{iid}/answer",
-                                 json={"question": qid, "value": record[qid]}, headers=headers)
+                                 json={"question": qid, "value": record[qid]})
         assert resp.status_code == 200, resp.text
         given_answers.append((qid, record[qid]))
         state = resp.json()
         # the response is of this interview, holding exactly what was given to it
         assert (state["id"], state["form"], state["user"]) == (iid, form.id, user)
         assert state["history"] == [q for q, _ in given_answers]
-    resp = await client.post(f"/api/interviews/{iid}/submit", headers=headers)
+    resp = await client.post(f"/api/interviews/{iid}/submit")
     assert resp.status_code == 200, resp.text
     return Done(user, form, iid, given_answers, resp.json()["record"])
 
 
-async def load(url: str, work: list[tuple[str, qengine.Form, dict[str, Any]]]) -> list[Done]:
-    limits = httpx.Limits(max_connections=len(work), max_keepalive_connections=len(work))
-    async with httpx.AsyncClient(base_url=url, timeout=120, limits=limits) as client:
-        return list(await asyncio.gather(*(drive(client, user, form, record) for user, form, record in work)))
+async def load(server: Server, work: list[tuple[str, qengine.Form, dict[str, Any]]]) -> list[Done]:
+    return list(await asyncio.gather(*(drive(server, user, form, record) for user, form, record in work)))
 
 
-def test_fifty_concurrent_interviews_nothing_lost_or_crossed(server_url: str) -> None:
+def test_fifty_concurrent_interviews_nothing_lost_or_crossed(server: Server) -> None:
     annex6, annex7 = qengine.load("annex6"), qengine.load("annex7")
     recs6, recs7 = some_records(annex6, INTERVIEWS // 2), some_records(annex7, INTERVIEWS - INTERVIEWS // 2)
     mixed = [pair for r6, r7 in zip(recs6, recs7) for pair in ((annex6, r6), (annex7, r7))]
-    names = list(ENUMERATORS)
-    work = [(names[(i * 3) % len(names)], form, record) for i, (form, record) in enumerate(mixed)]
-    done = asyncio.run(load(server_url, work))
+    work = [(ENUMERATORS[(i * 3) % len(ENUMERATORS)], form, record)
+            for i, (form, record) in enumerate(mixed)]
+    done = asyncio.run(load(server, work))
     assert len({d.id for d in done}) == INTERVIEWS
 
     for d, (_user, form, record) in zip(done, work):
         assert [q for q, _ in d.answers] == list(form.path(record))
         assert d.record == python_record(d.form, d.answers)
 
-    with httpx.Client(base_url=server_url, timeout=60) as client:
-        for user, token in ENUMERATORS.items():
+    for user in ENUMERATORS:
+        with server.client(user) as client:
             mine = {d.id for d in done if d.user == user}
-            listed = client.get("/api/interviews", headers=auth(token))
+            listed = client.get("/api/interviews")
             assert listed.status_code == 200, listed.text
             assert {s["id"] for s in listed.json()} == mine
             assert all(s["user"] == user and s["submitted"] for s in listed.json())
-            submitted = client.get("/api/interviews", params={"status": "submitted"}, headers=auth(token))
+            submitted = client.get("/api/interviews", params={"status": "submitted"})
             assert {s["id"] for s in submitted.json()} == mine
+            assert client.get("/api/interviews", params={"status": "open"}).json() == []
             for form_id in ("annex6", "annex7"):
-                of_form = client.get("/api/interviews", params={"form": form_id}, headers=auth(token))
+                of_form = client.get("/api/interviews", params={"form": form_id})
                 assert {s["id"] for s in of_form.json()} == {d.id for d in done
                                                                if d.user == user and d.form.id == form_id}
             other = next(d for d in done if d.user != user)
-            assert client.get(f"/api/interviews/{other.id}", headers=auth(token)).status_code == 404
-            assert client.get("/api/records", headers=auth(token)).status_code == 403
+            assert client.get(f"/api/interviews/{other.id}").status_code == 404
+            assert client.get("/api/records").status_code == 403
 
-        resp = client.get("/api/records", headers=auth(OFFICE_TOKEN))
+    with server.client("office") as office:
+        resp = office.get("/api/records")
         assert resp.status_code == 200, resp.text
         assert resp.headers["content-type"].startswith("application/x-ndjson")
         lines = [json.loads(line) for line in resp.text.splitlines() if line.strip()]
@@ -179,10 +151,10 @@ def test_fifty_concurrent_interviews_nothing_lost_or_crossed(server_url: str) ->
             assert line["user"] == d.user
             assert line["record"] == python_record(d.form, d.answers)
         for form_id in ("annex6", "annex7"):
-            resp = client.get("/api/records", params={"form": form_id}, headers=auth(OFFICE_TOKEN))
+            resp = office.get("/api/records", params={"form": form_id})
             ids = {json.loads(line)["interview"] for line in resp.text.splitlines() if line.strip()}
             assert ids == {d.id for d in done if d.form.id == form_id}
-        everyone = client.get("/api/interviews", headers=auth(OFFICE_TOKEN))
+        everyone = office.get("/api/interviews")
         assert {s["id"] for s in everyone.json()} == set(by_id)
 
 
