@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import signal
 import subprocess
 import sys
@@ -58,7 +59,7 @@ def typed(q: qengine.Question, value: Any) -> str:
 
 def spawn(tmp_path: Path, *args: str) -> pexpect.spawn:
     """qengine interview annex6 ARGS on a pseudo-terminal, standard output into record.json."""
-    line = " ".join(map(repr, [*COMMAND, *args])) + " > record.json"
+    line = shlex.join([*COMMAND, *args]) + " > record.json"
     return pexpect.spawn("bash", ["-c", "exec " + line], cwd=str(tmp_path), env=ENV,
                          encoding="utf-8", timeout=30, dimensions=(40, 120))
 
@@ -278,6 +279,17 @@ def test_on_pipes_the_record_alone_is_on_stdout(tmp_path: Path) -> None:
     assert f"  已保存到 {saves[0]}" in result.stderr  # :save says where
     assert ":goto 题号" in result.stderr and "未知命令 :nope" in result.stderr
     assert FORM.resume(json.loads((tmp_path / saves[0]).read_text("utf-8"))).finished
+
+
+def test_a_warning_at_the_end_does_not_block(tmp_path: Path) -> None:
+    """Item 11 answered ② (the no_health_policy warning): shown when it starts to hold and at
+    the end, and the record is submitted."""
+    record = {k: v for k, v in RECORD.items() if k != "q11_1"} | {"q11": 2}
+    result = run(tmp_path, "--save", "w.json", stdin=pipe_script(record))
+    assert result.returncode == 0, result.stderr
+    warning = next(v for v in FORM.validate(record).warnings if v.rule == "no_health_policy")
+    assert result.stderr.count(f"  ! 警告：{warning.messages['zh']} (q11)") == 2
+    assert json.loads(result.stdout) == FORM.validate(record).record
 
 
 def test_quit_and_end_of_input_save_and_exit_1(tmp_path: Path) -> None:
