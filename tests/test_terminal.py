@@ -193,6 +193,7 @@ def test_killed_with_sigkill_resumes_at_the_same_question(tmp_path: Path) -> Non
     assert s.child.signalstatus == signal.SIGKILL
     assert s.saved(tmp_path) == s.iv.snapshot()
 
+    (tmp_path / ".s.json.k1ll3d.tmp").write_text("{", encoding="utf-8")  # a killed write's
     again = Session(spawn(tmp_path, "--resume", "s.json"), FORM.resume(s.saved(tmp_path)))
     again.child.expect_exact(f"从 s.json 继续：已答 {len(s.iv.history)} 题")
     again.expect_question()
@@ -209,6 +210,7 @@ def test_killed_with_sigkill_resumes_at_the_same_question(tmp_path: Path) -> Non
     assert finish(again.child) == 1
     assert again.saved(tmp_path) == again.iv.snapshot()
     assert again.iv.history[:len(s.iv.history)] == s.iv.history
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["record.json", "s.json"]
 
 
 def test_ctrl_c_saves_and_says_where(tmp_path: Path) -> None:
@@ -304,6 +306,15 @@ def test_quit_and_end_of_input_save_and_exit_1(tmp_path: Path) -> None:
     assert result.returncode == 1 and result.stdout == ""
     assert "输入结束，未提交；已保存到 a.json" in result.stderr
     assert len(json.loads((tmp_path / "a.json").read_text("utf-8"))["history"]) == 3
+
+
+def test_two_interviews_never_share_a_default_file(tmp_path: Path) -> None:
+    """Two interviews started one after the other in one folder get two save files."""
+    for _ in range(2):
+        assert run(tmp_path, stdin="望城区\n:quit\n").returncode == 1
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert len(names) == 2
+    assert all(re.fullmatch(r"annex6-\d{8}-\d{4}(-2)?\.qengine\.json", n) for n in names)
 
 
 def test_an_existing_file_is_never_started_over(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ line by line from standard input, a terminal or a pipe alike.
 
 from __future__ import annotations
 
+import glob
 import io
 import json
 import os
@@ -158,14 +159,28 @@ def write_atomic(path: Path, text: str) -> None:
 def default_save_path(form: Form, folder: Path | None = None, now: float | None = None) -> Path:
     """``FORM-YYYYmmdd-HHMM.qengine.json`` in ``folder`` (by default the current one, as a
     relative path), never an existing file: ``-2``, ``-3`` … are added when one of that minute
-    exists."""
+    exists. The name is claimed (created empty, exclusively), so two interviewers started in the
+    same minute in one folder never share a file."""
     folder = Path() if folder is None else folder
     stem = f"{form.id}-{time.strftime('%Y%m%d-%H%M', time.localtime(now))}"
-    path, n = folder / f"{stem}{SAVE_SUFFIX}", 1
-    while path.exists():
-        n += 1
-        path = folder / f"{stem}-{n}{SAVE_SUFFIX}"
-    return path
+    for n in range(1, 10_000):
+        path = folder / (f"{stem}{SAVE_SUFFIX}" if n == 1 else f"{stem}-{n}{SAVE_SUFFIX}")
+        try:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            raise SaveFileError(f"cannot write {path}: {_reason(exc)}") from None
+        return path
+    raise SaveFileError(f"cannot write {folder / stem}{SAVE_SUFFIX}: too many interviews of that "
+                        "minute")
+
+
+def _leftovers(path: Path) -> None:
+    """Remove the temporary files of ``path`` that a killed writer left behind."""
+    for tmp in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        with suppress(OSError):
+            tmp.unlink()
 
 
 def read_save(form: Form, path: Path) -> Interview:
@@ -369,7 +384,7 @@ class Terminal:
                 status = self.command(text[1:].strip())
                 if status is not None:
                     return status
-                ask = iv.current is not q or q is None
+                ask = iv.current is not q
                 continue
             if text[:1] in (":", "："):  # ::text is the answer :text
                 raw, text = raw.lstrip()[1:], text[1:]
@@ -519,6 +534,7 @@ def open_interview(form: Form, save: str | None, resume: str | None) -> tuple[In
         write_atomic(path, json.dumps(iv.snapshot(), ensure_ascii=False, allow_nan=False) + "\n")
     except OSError as exc:
         raise SaveFileError(f"cannot write {path}: {_reason(exc)}") from None
+    _leftovers(path)
     return iv, path
 
 
