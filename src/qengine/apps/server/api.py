@@ -502,6 +502,8 @@ _ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "string"
 
 def _operation(summary: str, responses: dict[str, Any], *, body: dict[str, Any] | None = None,
                parameters: list[dict[str, Any]] | None = None, secure: bool = True) -> dict[str, Any]:
+    responses = {**responses, "500": _json(_ref("Error"), "an unexpected failure (internal); the "
+                                           "server's log has the details")}
     op: dict[str, Any] = {"summary": summary, "responses": responses}
     if body is not None:
         op["requestBody"] = body

@@ -15,7 +15,8 @@ import signal
 import socket
 import sys
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -186,16 +187,16 @@ def serve(args: argparse.Namespace) -> int:
     return 0
 
 
-class _calm_signals:
+@contextmanager
+def _calm_signals() -> Iterator[None]:
     """While uvicorn runs, SIGINT and SIGTERM stop it gracefully (uvicorn's handlers), and the
     signal it raises again afterwards lands here, so the command exits 0 instead of dying of it."""
-
-    def __enter__(self) -> None:
-        self.saved: dict[int, Any] = {}
-        if threading.current_thread() is threading.main_thread():
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                self.saved[sig] = signal.signal(sig, lambda signum, frame: None)
-
-    def __exit__(self, *exc: object) -> None:
-        for sig, handler in self.saved.items():
+    saved: dict[int, Any] = {}
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            saved[sig] = signal.signal(sig, lambda signum, frame: None)
+    try:
+        yield
+    finally:
+        for sig, handler in saved.items():
             signal.signal(sig, handler)

@@ -18,7 +18,7 @@ import hashlib
 import hmac
 import re
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from qengine.apps.server.store import Store, UserRow
@@ -59,7 +59,7 @@ class Users:
     def __init__(self, users: Iterable[User]) -> None:
         self._users = tuple(users)
 
-    def __iter__(self) -> Any:
+    def __iter__(self) -> Iterator[User]:
         return iter(self._users)
 
     def __len__(self) -> int:
