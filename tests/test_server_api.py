@@ -2,14 +2,17 @@
 SQLite file (docs/server.md): the forms, whole interviews on annex 6 and annex 7 checked step by
 step against the Python runtime, a reroute, the item-10 error blocking submission and its fix, the
 item-11 warning allowing it, back and goto, snapshots both ways, lists and their filters, the
-records export, the OpenAPI document, and a clean stop on SIGTERM and SIGINT."""
+records export, the OpenAPI document, answers sent at once to one interview, and a clean stop on
+SIGTERM and SIGINT."""
 
 from __future__ import annotations
 
 import json
 import signal
 import sqlite3
+import threading
 from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -317,6 +320,30 @@ def test_a_refused_answer_and_a_stale_question(zhang: httpx.Client) -> None:
                               json={"question": "county", "value": "望城区"}), 409, "not_current")
     assert body["error"]["question"] == "county"
     assert ok(zhang.get(f"/api/interviews/{iid}")) == state
+
+
+def test_answers_to_one_interview_never_interleave(server: Server, zhang: httpx.Client) -> None:
+    """Twelve answers to the same question of one interview, sent at once: exactly one is taken,
+    the others are 409 not_current, and the interview holds the one that was acknowledged."""
+    state = start(zhang, "annex6")
+    n = 12
+    barrier = threading.Barrier(n)
+
+    def send(i: int) -> httpx.Response:
+        with server.client("zhang") as client:
+            barrier.wait()
+            return client.post(f"/api/interviews/{state['id']}/answer",
+                               json={"question": "county", "value": f"县{i}"})
+
+    with ThreadPoolExecutor(n) as pool:
+        responses = list(pool.map(send, range(n)))
+    taken = [r for r in responses if r.status_code == 200]
+    assert len(taken) == 1
+    assert sorted(r.status_code for r in responses) == [200] + [409] * (n - 1)
+    assert all(r.json()["error"]["code"] == "not_current" for r in responses if r is not taken[0])
+    after = ok(zhang.get(f"/api/interviews/{state['id']}"))
+    assert after["history"] == ["county"] and after["answers"] == taken[0].json()["answers"]
+    assert after == taken[0].json()
 
 
 # -- snapshots ---------------------------------------------------------------------------------
