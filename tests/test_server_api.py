@@ -458,6 +458,21 @@ def test_the_openapi_document(server: Server, zhang: httpx.Client) -> None:
         for op in ops.values():
             assert op["responses"] and all("description" in r for r in op["responses"].values())
 
+    def refs(node: Any) -> Iterator[str]:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "$ref":
+                    yield value
+                else:
+                    yield from refs(value)
+        elif isinstance(node, list):
+            for item in node:
+                yield from refs(item)
+
+    schemas = spec["components"]["schemas"]
+    used = set(refs(spec))
+    assert used == {f"#/components/schemas/{name}" for name in schemas}  # all resolve, none idle
+
     def check(instance: Any, schema: str) -> None:
         jsonschema.Draft202012Validator({**spec, "$ref": f"#/components/schemas/{schema}"}
                                         ).validate(instance)
