@@ -61,6 +61,10 @@ def test_type_mismatches() -> None:
     assert check("n + 1") == ["type_mismatch"]
     assert check("d == '2020-13-45'") == ["type_mismatch"]
     assert check("q4 and n") == ["type_mismatch", "type_mismatch"]
+    # a multiple choice is no value to look up, whatever the list holds (an empty one included)
+    assert check("q5 in []") == ["type_mismatch"]
+    assert check("q5 in [①, ②]") == ["type_mismatch"]
+    assert check('"q4 in []"') == []  # an empty list is allowed (it holds nothing)
 
 
 def test_functions_are_checked() -> None:

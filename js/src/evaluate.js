@@ -221,14 +221,14 @@ export class Evaluator {
       case "add": case "sub": case "mul": {
         if (args.some((a) => this.isFloat(a, env))) return true;
         const v = this.expr(node)(env);
-        return typeof v === "number" && Math.abs(v) > 2 ** 53;
+        return typeof v === "number" && Math.abs(v) >= 2 ** 53;
       }
       case "sum": {
         if (args.some((a) => this.isFloat(a, env))) return true;
         let total = 0;
         for (const a of args) {
           total += /** @type {number} */ (this.expr(a)(env));
-          if (Math.abs(total) > 2 ** 53) return true;
+          if (Math.abs(total) >= 2 ** 53) return true;
         }
         return false;
       }

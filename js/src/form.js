@@ -42,6 +42,9 @@ function pyTypeName(v) {
   return "dict";
 }
 
+/** @param {unknown} v @returns {v is number} */
+const finiteNumber = (v) => typeof v === "number" && Number.isFinite(v);
+
 /** @param {unknown} v @returns {v is Record<string, any>} */
 const isRecord = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
 
@@ -124,7 +127,8 @@ export class Form {
     /** @type {Map<string, any[]>} */
     const jumpsOf = new Map(m.steps.map((/** @type {any} */ s) => [s.question, s.jumps]));
     const n = this.questions.length;
-    this._steps = this.questions.map((q) => {
+    /** What the runtime needs of each question, in form order (Python's `Form.steps`). */
+    this.steps = this.questions.map((q) => {
       const { entered, strict } = makeCoercers(q);
       const jumps = (jumpsOf.get(q.id) || []).map((j) => ({
         guard: ev.expr(j.when), target: index.has(j.target) ? /** @type {number} */ (index.get(j.target)) : n,
@@ -189,13 +193,13 @@ export class Form {
    * @param {boolean} [whole] every question on the path in the record, those `record` lacks as
    *   blanks (a report's record, what a submit gives); otherwise only those it names
    */
-  _walk(record, env, coerce, onProblem, whole = false) {
+  walk(record, env, coerce, onProblem, whole = false) {
     /** @type {string[]} */
     const path = [];
     /** @type {{id: string, compute: (env: any) => any}[]} */
     const reached = [];
     let skipTo = 0;
-    for (const step of this._steps) {
+    for (const step of this.steps) {
       const has = Object.hasOwn(record, step.id);
       const raw = has ? record[step.id] : undefined;
       if (step.index < skipTo) {
@@ -242,9 +246,12 @@ export class Form {
       const out = {};
       for (const qid of path) {
         if (Object.hasOwn(env, qid)) out[qid] = Array.isArray(env[qid]) ? [...env[qid]] : env[qid];
-        else if (whole || Object.hasOwn(record, qid)) out[qid] = this._byId.get(qid)?.type === "multiple" ? [] : null;
+        else if (whole || Object.hasOwn(record, qid)) { // a blank; [] of a none_ok question would be an answer
+          const q = this._byId.get(qid);
+          out[qid] = q?.type === "multiple" && !q.none_ok ? [] : null;
+        }
       }
-      for (const step of this._steps) {
+      for (const step of this.steps) {
         if (step.compute && Object.hasOwn(env, step.id)) out[step.id] = env[step.id];
       }
       return out;
@@ -255,7 +262,7 @@ export class Form {
 
   /** @param {Record<string, any> | null | undefined} params */
   _env(params) {
-    return Object.assign(Object.create(null), params ? this.resolveParams(params) : this.params);
+    return Object.assign(Object.create(null), params !== null && params !== undefined ? this.resolveParams(params) : this.params);
   }
 
   /**
@@ -263,7 +270,7 @@ export class Form {
    * @param {unknown} record @param {Options} [options] @returns {string[]}
    */
   path(record, { params = null, coerce = false } = {}) {
-    return this._walk(isRecord(record) ? record : {}, this._env(params), coerce, null).path;
+    return this.walk(isRecord(record) ? record : {}, this._env(params), coerce, null).path;
   }
 
   /**
@@ -284,7 +291,7 @@ export class Form {
       rec = record;
       problems.push(...this.unknownQuestions(rec));
     }
-    const walked = this._walk(rec, env, coerce, (rule, qid, exc) => {
+    const walked = this.walk(rec, env, coerce, (rule, qid, exc) => {
       if (exc) {
         const messages = exc.messages(this.languages);
         problems.push({ rule, severity: "error", questions: [qid], message: messages[this.languages[0]], messages });
@@ -337,7 +344,7 @@ export class Form {
     if (isBlank(given)) return null;
     const computedFloat = typeof computed === "number" && this._ev.isFloat(this._ev.computedNodes[qid], env);
     let same;
-    if (isNumber(given) && isNumber(computed)) {
+    if (finiteNumber(given) && finiteNumber(computed)) { // 1e16 and 10**16 agree
       same = Math.abs(given - computed) <= 1e-6 * Math.max(1, Math.abs(computed));
     } else {
       const computedType = typeof computed === "number" ? (computedFloat ? "float" : "int") : pyTypeName(computed);

@@ -6,7 +6,7 @@
  * @module
  */
 import { describe } from "./catalogue.js";
-import { AnswerError, ParamError, SnapshotError, SubmitError } from "./errors.js";
+import { AnswerError, ParamError, SnapshotError, SubmitError, UnknownQuestionError } from "./errors.js";
 
 export const SNAPSHOT_FORMAT = 1;
 
@@ -41,7 +41,7 @@ export class Interview {
     this._frontiers = [];
     /** @type {Record<string, any>} params plus the confirmed answers: what jumps look at */
     this._env = Object.assign(Object.create(null), params);
-    const steps = form._steps;
+    const steps = form.steps;
     /** @type {number[]} the first asked (not computed) index at or after each index */
     const askedFrom = new Array(steps.length + 1).fill(steps.length);
     for (let i = steps.length - 1; i >= 0; i--) askedFrom[i] = steps[i].compute ? askedFrom[i + 1] : i;
@@ -89,7 +89,7 @@ export class Interview {
   }
 
   _walked() {
-    return this.form._walk(this.kept, Object.assign(Object.create(null), this._params), false, null);
+    return this.form.walk(this.kept, Object.assign(Object.create(null), this._params), false, null);
   }
 
   /** The answers on the current path (what would be submitted), computed values included. */
@@ -119,7 +119,7 @@ export class Interview {
    */
   answer(value) {
     const cursor = this._cursor;
-    const steps = this.form._steps;
+    const steps = this.form.steps;
     if (cursor >= steps.length) throw new AnswerError(null, "finished");
     const step = steps[cursor];
     const normalised = step.entered(value === undefined ? null : value); // may throw: nothing has changed yet
@@ -231,10 +231,15 @@ export class Interview {
     }
     for (const [qid, value] of Object.entries(answers)) {
       if (iv._answers.has(qid)) continue;
-      const q = form._byId.get(qid);
-      if (!q) throw new SnapshotError("unknown_question", `${describe(qid)} is not a question of ${form.id}`);
+      let q;
       try {
-        const v = form._steps[q.index].entered(value);
+        q = form.question(qid);
+      } catch (exc) {
+        if (exc instanceof UnknownQuestionError) throw new SnapshotError("unknown_question", `${describe(qid)} is not a question of ${form.id}`);
+        throw exc;
+      }
+      try {
+        const v = form.steps[q.index].entered(value);
         iv._answers.set(qid, v === undefined ? null : v);
       } catch (exc) {
         if (exc instanceof AnswerError) throw new SnapshotError("bad_answer", `kept answer to ${describe(qid)} is refused: ${exc.message}`);

@@ -314,6 +314,10 @@ function checkNode(r, node, at, scope, limit) {
   if (!args.every((a) => isObj(a) && member(a.type, IR_TYPES))) return true;
   const types = args.map((a) => a.type);
   if (argTypes !== null && !types.every((t) => argTypes.has(t))) { r.fail(`${at}/args`, `${op} takes ${[...argTypes].sort().join(" or ")}, got ${types.join(", ")}`); return false; }
+  if ((op === "in" || op === "not_in") && (types[0] === "codes" || types[0] === "bool")) {
+    r.fail(`${at}/args`, `${op} takes a value to look for, not ${types[0]}`);
+    return false;
+  }
   if (["lt", "le", "gt", "ge"].includes(op) && new Set(types.map((t) => (t === "num" || t === "code" ? "num" : "text"))).size > 1) {
     r.fail(`${at}/args`, `${op} compares a number with a text or date`);
     return false;

@@ -145,7 +145,7 @@ function textCoercer(q) {
 
 const NUMBER_TEXT = /^[+-]?(\p{Nd}+(\.\p{Nd}*)?|\.\p{Nd}+)([eE][+-]?\p{Nd}{1,3})?$/u;
 /** Thousands separators only between groups of three digits: "1,234.5", never "2,5" or "1,,3". */
-const GROUPED_TEXT = /^[+-]?\p{Nd}{1,3}([,，]\p{Nd}{3})+(\.\p{Nd}*)?$/u;
+const GROUPED_TEXT = /^[+-]?(?!0)\p{Nd}{1,3}([,，]\p{Nd}{3})+(\.\p{Nd}*)?$/u; // "0,123" is a decimal comma
 
 /** The decimal places of a number as written shortest (Python's repr, JavaScript's String):
  * 12.34 has 2, 1e-10 has 10. @param {number} number */
@@ -233,7 +233,7 @@ function labelsOf(q) {
   const byLabel = new Map();
   for (const c of q.choices) {
     for (const text of Object.values(c.labels)) {
-      const key = pyStrip(text);
+      const key = normaliseText(text); // as entered text is compared
       if (!byLabel.has(key)) byLabel.set(key, c.code);
     }
   }

@@ -124,18 +124,19 @@ function runSteps(form, c) {
       resume: () => form.resume(step.resume),
     };
     let made;
+    let refused = false;
     try {
       made = actions[/** @type {string} */ (action)]();
     } catch (exc) {
+      refused = true;
       if (!(exc instanceof AnswerError || exc instanceof SubmitError || exc instanceof SnapshotError)) throw exc;
       if (!("error" in step)) throw new Mismatch(`${where}: refused (${exc.name} ${exc.code}: ${exc.message})`);
       const want = typeof step.error === "object" ? step.error : { code: step.error };
       const got = errorOf(exc);
       for (const field of Object.keys(want)) check(where, `error.${field}`, want[field], got[field]);
       check(where, "state after a refused step", before, state(iv));
-      made = undefined;
     }
-    if (made !== undefined || !("error" in step)) {
+    if (!refused) {
       if ("error" in step) throw new Mismatch(`${where}: expected error ${JSON.stringify(step.error)}, the step was taken`);
       if (action === "snapshot" || action === "resume") iv = made;
       if (action === "snapshot") check(where, "state after snapshot and resume", before, state(iv));
@@ -175,6 +176,11 @@ test("the runner catches a wrong expectation (it is no rubber stamp)", () => {
   assert.throws(() => runCase({ records: [{ record: {}, expect: { ok: true } }] }, machine), Mismatch);
   assert.throws(() => runCase({ steps: [{ back: null, expect: { current: "nope" } }] }, machine), Mismatch);
   assert.throws(() => runCase({ steps: [{ answer: "zzz-not-an-answer-zzz", expect: { finished: false } }] }, machine));
+  // a step expected to be refused that is taken fails, a submit (which returns nothing) included
+  assert.throws(() => runCase({ steps: [{ answer: 2, error: "choice" }] }, machine), Mismatch);
+  const whole = [{ answer: 2 }, { answer: 2 }, { answer: "x" }, { answer: "2020-05-01" }];
+  assert.throws(() => runCase({ steps: [...whole, { submit: null, error: "errors" }] }, machine), Mismatch);
+  runCase({ steps: [...whole, { submit: null, expect: { finished: true } }] }, machine);
   assert.ok(!violationsMatch([{ rule: "r" }], []) && !violationsMatch([], [{ rule: "r" }]));
   assert.ok(!same(1, true) && !same("1", 1) && same(5, 5.0) && !same({ a: 1 }, { a: 1, b: 2 }));
 });

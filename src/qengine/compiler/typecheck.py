@@ -253,6 +253,9 @@ class _Checker:
 
     def _In(self, node: n.In) -> Ty:
         lt = self.infer(node.left)
+        if lt is not None and lt.kind in ("codes", "bool"):  # said once, whatever the items
+            self.comparable(node, node.left, lt, node.left, lt)
+            lt = None
         for item in node.items.items:
             it = self.infer(item)
             if lt is not None and it is not None:

@@ -24,10 +24,11 @@ EXACT = 2**53
 
 
 def held(result: Any) -> Any:
-    """An arithmetic result as every runtime holds it: an integer beyond ±2**53 becomes the
-    nearest double (as in JavaScript; the same rounding as IEEE arithmetic), and a result beyond
-    the float range has no value (None)."""
-    if -EXACT <= result <= EXACT:  # the common case: one comparison chain
+    """An arithmetic result as every runtime holds it: an integer of ±2**53 or more becomes the
+    nearest double, a float (as in JavaScript; the same rounding as IEEE arithmetic; from 2**53 on
+    the double itself tells whether it is that big), and a result beyond the float range has no
+    value (None)."""
+    if -EXACT < result < EXACT:  # the common case: one comparison chain
         return result
     if type(result) is int:
         try:

@@ -9,6 +9,7 @@ lark, jsonschema or the compiler; what is asked is decided by the one walk of
 from __future__ import annotations
 
 import copy
+import math
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -105,6 +106,10 @@ class Question:
         if self.hints:
             out["hints"] = dict(self.hints)
         return out
+
+
+def _finite_number(value: Any) -> bool:
+    return type(value) in (int, float) and math.isfinite(value)
 
 
 def _primary(texts: Mapping[str, str], languages: tuple[str, ...], fallback: str) -> str:
@@ -412,7 +417,7 @@ class Form:
         what the form computes (numbers to a relative 1e-6), or None (a blank one agrees)."""
         if is_blank(given):
             return None
-        if is_number(given) and is_number(computed):
+        if _finite_number(given) and _finite_number(computed):  # 1e16 and 10**16 agree
             same = abs(given - computed) <= 1e-6 * max(1.0, abs(computed))
         else:
             same = type(given) is type(computed) and given == computed

@@ -496,6 +496,9 @@ def _check_node(r: _Reader, node: Any, at: str, scope: _Scope, limit: int | None
             {"num" if t in ("num", "code") else "text" for t in types}) > 1:
         r.fail(f"{at}/args", f"{op} compares a number with a text or date")
         return False
+    if op in ("in", "not_in") and types[0] in ("codes", "bool"):
+        r.fail(f"{at}/args", f"{op} takes a value to look for, not {types[0]}")
+        return False
     if op == "selected" and not (args[0].get("op") == "answer" and types[0] in ("code", "codes")
                                  and all(a.get("op") == "code" for a in args[1:])):
         r.fail(f"{at}/args", "selected takes a choice question and codes")

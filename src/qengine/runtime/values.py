@@ -40,7 +40,7 @@ Coercer = Callable[[Any], Any]
 _LIST_SPLIT = re.compile(r"[,，、;；]+")  # between the codes or labels of a multiple choice
 _NUMBER_TEXT = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d{1,3})?")
 #: thousands separators only between groups of three digits: "1,234.5", never "2,5" or "1,,3"
-_GROUPED_TEXT = re.compile(r"[+-]?\d{1,3}([,，]\d{3})+(\.\d*)?")
+_GROUPED_TEXT = re.compile(r"[+-]?(?!0)\d{1,3}([,，]\d{3})+(\.\d*)?")  # "0,123" is a decimal comma
 #: the longest text a number is read from (digits beyond 10^15 are out of range anyway)
 _MAX_NUMBER_TEXT = 40
 _EXPECTED = {"text": ("text", "文字"), "number": ("a number", "数字"),
@@ -256,6 +256,8 @@ def _number_from(qid: str, value: Any, integer: bool) -> int | float | None:
 def places(number: float) -> int:
     """The decimal places of a float as written shortest (its repr): 12.34 has 2, 1e-10 has 10,
     so a value typed with too many places is refused however small the excess."""
+    if number.is_integer():
+        return 0
     exponent = decimal.Decimal(repr(number)).as_tuple().exponent
     return max(0, -exponent) if isinstance(exponent, int) else 0
 
@@ -319,7 +321,7 @@ def _labels(q: Question) -> dict[str, int]:
     by_label: dict[str, int] = {}
     for c in q.choices:
         for text in c.labels.values():
-            by_label.setdefault(text.strip(), c.code)
+            by_label.setdefault(normalise_text(text), c.code)  # as entered text is compared
     return by_label
 
 

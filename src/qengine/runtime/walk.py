@@ -116,8 +116,9 @@ class Walk:
             if qid in env:
                 value = env[qid]
                 out[qid] = list(value) if type(value) is list else value
-            elif whole or qid in source:
-                out[qid] = [] if steps[qid].multiple else None
+            elif whole or qid in source:  # a blank; [] of a none_ok question would be an answer
+                step = steps[qid]
+                out[qid] = [] if step.multiple and not step.none_ok else None
         for step in self.steps:
             if step.compute is not None and step.id in env:
                 out[step.id] = env[step.id]
