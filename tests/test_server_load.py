@@ -30,7 +30,7 @@ from qengine.testing import records
 ROOT = Path(__file__).resolve().parent.parent
 INTERVIEWS = 50
 ENUMERATORS = ("li", "wang", "zhao", "chen", "liu")
-USERS = {**{name: "enumerator" for name in ENUMERATORS}, "office": "office"}
+USERS = {**{name: "enumerator" for name in ENUMERATORS}, "racer": "enumerator", "office": "office"}
 
 
 def some_records(form: qengine.Form, n: int) -> list[dict[str, Any]]:
@@ -154,8 +154,37 @@ def test_fifty_concurrent_interviews_nothing_lost_or_crossed(server: Server) -> 
             resp = office.get("/api/records", params={"form": form_id})
             ids = {json.loads(line)["interview"] for line in resp.text.splitlines() if line.strip()}
             assert ids == {d.id for d in done if d.form.id == form_id}
-        everyone = office.get("/api/interviews")
-        assert {s["id"] for s in everyone.json()} == set(by_id)
+        everyone = office.get("/api/interviews")  # (the racing test's interview is racer's)
+        assert {s["id"] for s in everyone.json() if s["user"] in ENUMERATORS} == set(by_id)
+
+
+def test_racing_answers_to_one_interview_one_wins(server: Server) -> None:
+    """20 clients answer the same question of one interview at once, each with its own value: one
+    200, the others 409 not_current, and the stored answer is the one acknowledged."""
+
+    async def race() -> tuple[list[httpx.Response], str]:
+        clients = [httpx.AsyncClient(base_url=server.url, headers=server.headers("racer"), timeout=120)
+                   for _ in range(20)]
+        try:
+            resp = await clients[0].post("/api/interviews", json={"form": "annex6"})
+            iid = resp.json()["id"]
+            replies = await asyncio.gather(*(
+                c.post(f"/api/interviews/{iid}/answer", json={"question": "county", "value": f"村{i}"})
+                for i, c in enumerate(clients)))
+            return list(replies), iid
+        finally:
+            for c in clients:
+                await c.aclose()
+
+    replies, iid = asyncio.run(race())
+    won = [r for r in replies if r.status_code == 200]
+    assert len(won) == 1
+    assert all(r.status_code == 409 and r.json()["error"]["code"] == "not_current"
+               for r in replies if r.status_code != 200)
+    with server.client("racer") as client:
+        state = client.get(f"/api/interviews/{iid}").json()
+    assert state["history"] == ["county"]
+    assert state["answers"]["county"] == won[0].json()["answers"]["county"]
 
 
 def test_bench_script_prints_positive_figures() -> None:
