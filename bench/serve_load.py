@@ -193,14 +193,21 @@ def main(argv: list[str] | None = None) -> int:
     names = [n.strip() for n in args.forms.split(",") if n.strip()]
     if not names:
         parser.error("--forms names no form")
-    forms = [qengine.load(n) for n in names]
+    try:
+        forms = [qengine.load(n) for n in names]
+    except qengine.FormError as exc:
+        parser.error(f"--forms: {str(exc).splitlines()[-1]}")
     per_form = {f.id: some_records(f, -(-args.interviews // len(forms))) for f in forms}
     work = [(forms[i % len(forms)], per_form[forms[i % len(forms)].id][i // len(forms)])
             for i in range(args.interviews)]
 
     client_cpu, server_cpu = time.process_time(), None
     if args.url:
-        figures, wall = asyncio.run(run(args.url.rstrip("/"), [args.token], work))
+        try:
+            figures, wall = asyncio.run(run(args.url.rstrip("/"), [args.token], work))
+        except httpx.TransportError as exc:
+            print(f"serve_load: cannot reach {args.url}: {exc}", file=sys.stderr)
+            return 2
         where = args.url
     else:
         with started_server(args.enumerators) as (url, tokens, pid):
