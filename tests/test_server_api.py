@@ -524,3 +524,19 @@ def test_the_first_start_makes_an_office_login(tmp_path: Path) -> None:
         assert second.tokens["office"] == token
         with second.client("office") as office:
             assert ok(office.get(f"/api/interviews/{state['id']}"))["user"] == "office"
+
+
+def test_a_backup_taken_while_it_runs_serves_the_same(server: Server, zhang: httpx.Client,
+                                                       tmp_path: Path) -> None:
+    """The backup of docs/server.md (sqlite3.Connection.backup while the server runs) holds every
+    acknowledged answer, and a server started on it carries on."""
+    state = answer(zhang, answer(zhang, start(zhang, "annex7"), "望城区"), "靖港镇")
+    backup = tmp_path / "backup.sqlite3"
+    source, target = sqlite3.connect(server.db), sqlite3.connect(backup)
+    source.backup(target)
+    target.close()
+    source.close()
+    with running_server(tmp_path, db=backup) as again, again.client("zhang") as client:
+        restored = ok(client.get(f"/api/interviews/{state['id']}"))
+        assert restored == state
+        assert answer(client, restored, "柏叶村")["history"] == ["county", "township", "village"]
