@@ -417,6 +417,12 @@ def test_lists_and_their_filters(li: httpx.Client, zhang: httpx.Client,
     assert listed[done["id"]] == ok(li.get(f"/api/interviews/{done['id']}"))
     refused(li.get("/api/interviews", params={"status": "lost"}), 422, "bad_request")
     refused(li.get("/api/interviews", params={"form": "annex5"}), 404, "unknown_form")
+    # pages: ?limit= and ?offset= cut the same list, in the same order
+    pages = [ids(li, limit="2", offset=str(at)) for at in range(0, len(mine) + 2, 2)]
+    assert [i for page in pages for i in page] == mine and all(len(p) <= 2 for p in pages)
+    for bad in ({"limit": "0"}, {"limit": "1001"}, {"limit": "x"}, {"offset": "-1"},
+                {"offset": "1.5"}):
+        refused(li.get("/api/interviews", params=bad), 422, "bad_request")
 
 
 def test_the_records_export(zhang: httpx.Client, li: httpx.Client, office: httpx.Client) -> None:

@@ -61,6 +61,22 @@ def error_response(status: int, code: str, message: str, *, question: str | None
                         headers=dict(headers) if headers else None)
 
 
+#: the most interviews one page of GET /api/interviews holds (?limit=; default: all of them)
+MAX_PAGE = 1000
+
+
+def _count(request: Request, name: str, default: int | None, lo: int, hi: int | None
+           ) -> int | None:
+    """A whole-number query parameter within [lo, hi], or ``default`` when absent."""
+    text = request.query_params.get(name)
+    if text is None:
+        return default
+    if not (text.isascii() and text.isdigit()) or int(text) < lo or (hi is not None and
+                                                                      int(text) > hi):
+        raise bad_field(name, f"a whole number from {lo}" + (f" to {hi}" if hi else ""))
+    return int(text)
+
+
 def bad_field(field: str, message: str) -> ApiError:
     """A request field of the wrong type or value: 422 ``bad_request`` naming the field."""
     return ApiError(422, "bad_request", f"{field}: {message}", details={"field": field})
@@ -360,21 +376,23 @@ class Api:
             self.form(form)
         if status is not None and status not in STATUSES:
             raise bad_field("status", f"one of {', '.join(STATUSES)}")
+        limit = _count(request, "limit", None, 1, MAX_PAGE)
+        offset = _count(request, "offset", 0, 0, None)
 
-        def work() -> list[dict[str, Any]]:
+        def work() -> Response:
             owner = None if user.role == "office" else user.name
+            rows = [row for row in self.store.list(owner=owner, form=form, status=status)
+                    if row.form in self.forms]  # a form not served now: its interviews wait
             out = []
-            for row in self.store.list(owner=owner, form=form, status=status):
-                if row.form not in self.forms:
-                    continue  # a form not served now: its interviews wait for it
+            for row in rows[offset:None if limit is None else offset + limit]:
                 try:
                     _f, iv = self.resume(row)
                 except ApiError:
                     continue
                 out.append(self.state(row, iv))
-            return out
+            return JSONResponse(out)  # rendered here, in the worker thread, not on the event loop
 
-        return JSONResponse(await run_in_threadpool(work))
+        return await run_in_threadpool(work)
 
     async def get(self, request: Request) -> Response:
         user = self.user(request)
@@ -615,7 +633,11 @@ def openapi(forms: list[str]) -> dict[str, Any]:
         "/api/interviews": {
             "get": _operation("my interviews (the office: all), most recently updated first", {
                 "200": _json({"type": "array", "items": _ref("State")}, "their states"),
-                **_errors(401, 404, 422)}, parameters=[form_q, status]),
+                **_errors(401, 404, 422)}, parameters=[form_q, status, {
+                    "name": "limit", "in": "query", "required": False,
+                    "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}}, {
+                    "name": "offset", "in": "query", "required": False,
+                    "schema": {"type": "integer", "minimum": 0}}]),
             "post": _operation("start an interview, or resume a snapshot made elsewhere", {
                 "201": _json(_ref("State"), "the new interview"),
                 **_errors(400, 401, 404, 413, 422)}, body=_body(_ref("NewInterview")))},
