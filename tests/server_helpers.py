@@ -36,6 +36,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from hypothesis import HealthCheck, given, settings
+
+import qengine
+from qengine.testing import records
 
 #: the default users: name → role
 USERS: dict[str, str] = {"office": "office", "zhang": "enumerator", "li": "enumerator"}
@@ -159,3 +163,27 @@ def running_server(tmp_path: Path, *, users: Mapping[str, str] | None = USERS,
         yield server
     finally:
         server.stop()
+
+
+# -- records and what Python makes of them (the crash and load tests) ------------------------------
+def some_records(form: qengine.Form, n: int) -> list[dict[str, Any]]:
+    """`n` complete records of `form` drawn by qengine.testing.records, the same ones on every run."""
+    out: list[dict[str, Any]] = []
+
+    @settings(max_examples=n, derandomize=True, database=None, deadline=None,
+              suppress_health_check=list(HealthCheck))
+    @given(records(form))
+    def collect(record: dict[str, Any]) -> None:
+        out.append(record)
+
+    collect()
+    return out[-n:]
+
+
+def python_record(form: qengine.Form, answers: list[tuple[str, Any]]) -> dict[str, Any]:
+    """The record Python's Interview submits for these answers, through JSON as the server gives it."""
+    iv = form.start()
+    for qid, value in answers:
+        assert iv.current is not None and iv.current.id == qid
+        iv.answer(value)
+    return json.loads(json.dumps(iv.submit()))

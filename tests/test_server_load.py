@@ -22,40 +22,14 @@ from typing import Any
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, given, settings
-from server_helpers import Server, running_server
+from server_helpers import Server, python_record, running_server, some_records
 
 import qengine
-from qengine.testing import records
 
 ROOT = Path(__file__).resolve().parent.parent
 INTERVIEWS = 50
 ENUMERATORS = ("li", "wang", "zhao", "chen", "liu")
 USERS = {**{name: "enumerator" for name in ENUMERATORS}, "racer": "enumerator", "office": "office"}
-
-
-def some_records(form: qengine.Form, n: int) -> list[dict[str, Any]]:
-    """`n` complete records of `form` drawn by qengine.testing.records, the same ones on every run."""
-    out: list[dict[str, Any]] = []
-
-    @settings(max_examples=n, derandomize=True, database=None, deadline=None,
-              suppress_health_check=list(HealthCheck))
-    @given(records(form))
-    def collect(record: dict[str, Any]) -> None:
-        out.append(record)
-
-    while len(out) < n:
-        collect()
-    return out[-n:]
-
-
-def python_record(form: qengine.Form, answers: list[tuple[str, Any]]) -> dict[str, Any]:
-    """The record Python's Interview submits for these answers, through JSON as the server gives it."""
-    iv = form.start()
-    for qid, value in answers:
-        assert iv.current is not None and iv.current.id == qid
-        iv.answer(value)
-    return json.loads(json.dumps(iv.submit()))
 
 
 @pytest.fixture(scope="module")
