@@ -178,8 +178,8 @@ def test_a_whole_interview_of_a_generated_record(name: str, zhang: httpx.Client,
     assert after["answers"] == submitted["record"]
     refused(zhang.post(f"/api/interviews/{state['id']}/submit"), 409, "submitted")
     refused(zhang.post(f"/api/interviews/{state['id']}/back"), 409, "submitted")
-    lines = [json.loads(line) for line in office.get("/api/records", params={"form": name}).text
-             .splitlines()]
+    lines = [json.loads(line) for line in office.get("/api/records", params={
+        "form": name, "meta": "true"}).text.splitlines()]
     mine = [line for line in lines if line["interview"] == state["id"]]
     assert len(mine) == 1 and mine[0]["user"] == "zhang" and mine[0]["record"] == submitted["record"]
     assert mine[0]["submitted"] == after["updated"]
@@ -433,7 +433,11 @@ def test_the_records_export(zhang: httpx.Client, li: httpx.Client, office: httpx
     response = office.get("/api/records", params={"form": "annex6"})
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("application/x-ndjson")
+    bare = [json.loads(line) for line in response.text.splitlines()]
+    assert record in bare  # a line is the record itself: qengine validate reads the export
+    response = office.get("/api/records", params={"form": "annex6", "meta": "true"})
     lines = [json.loads(line) for line in response.text.splitlines()]
+    assert [line["record"] for line in lines] == bare
     assert all(set(line) == {"interview", "user", "submitted", "record"} for line in lines)
     assert {"interview": state["id"], "user": "zhang", "record": record} in [
         {k: v for k, v in line.items() if k != "submitted"} for line in lines]
@@ -443,6 +447,7 @@ def test_the_records_export(zhang: httpx.Client, li: httpx.Client, office: httpx
     refused(zhang.get("/api/records"), 403, "forbidden")
     refused(li.get("/api/records", params={"form": "annex6"}), 403, "forbidden")
     refused(office.get("/api/records", params={"form": "../annex6"}), 404, "unknown_form")
+    refused(office.get("/api/records", params={"meta": "yes"}), 422, "bad_request")
 
 
 # -- the spec and the page ---------------------------------------------------------------------

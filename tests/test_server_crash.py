@@ -205,7 +205,7 @@ def test_sigkill_during_answers_loses_no_acknowledged_answer(tmp_path: Path, see
             assert_no_traceback(server)
     check_database(db)
     with running_server(tmp_path, users=USERS, db=db) as server, server.client("office") as office:
-        resp = office.get("/api/records")
+        resp = office.get("/api/records", params={"meta": "true"})
         assert resp.status_code == 200, resp.text
         lines = [json.loads(line) for line in resp.text.splitlines() if line.strip()]
         stored = {line["interview"]: line["record"] for line in lines}

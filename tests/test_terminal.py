@@ -360,3 +360,14 @@ def test_a_record_that_cannot_be_written_is_not_lost(tmp_path: Path) -> None:
     assert "无法输出记录" in result.stderr and "f.json" in result.stderr
     again = run(tmp_path, "--resume", "f.json")
     assert again.returncode == 0 and json.loads(again.stdout) == FORM.validate(RECORD).record
+
+
+def test_blank_clears_a_kept_optional_answer(tmp_path: Path) -> None:
+    """:blank leaves an optional question blank even when an answer is kept (Enter would keep it);
+    on a required question it is refused and nothing changes."""
+    record = RECORD | {"exit_year": 2018}
+    result = run(tmp_path, "--save", "b.json", stdin=pipe_script(
+        record, {"q1_total": [":back", ":blank"], "township": [":blank"]}))
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == FORM.validate(record | {"exit_year": None}).record
+    assert "exit_year" in FORM.path(record)

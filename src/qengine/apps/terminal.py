@@ -62,6 +62,7 @@ TEXTS: dict[str, dict[str, str]] = {
                  "  :back        回到上一题（也可输入 <）\n"
                  "  :goto 题号    前往已答的某题，如 :goto q5 或 :goto 4—1\n"
                  "  :save        立即保存，并显示保存位置\n"
+                 "  :blank       本题留空（非必答题；已有答案也清除）\n"
                  "  :quit        保存并退出（未提交；用 --resume 继续）\n"
                  "  :help        显示本说明\n"
                  "[方括号] 里是已有的答案：直接回车保留，输入新答案替换。以 : 开头的答案写作 ::文字。\n"
@@ -98,6 +99,7 @@ TEXTS: dict[str, dict[str, str]] = {
                  "  :back        go back one question (or <)\n"
                  "  :goto ID     go to a question answered before: :goto q5, :goto 4—1\n"
                  "  :save        save now and say where\n"
+                 "  :blank       leave this optional question blank (a kept answer too)\n"
                  "  :quit        save and stop (not submitted; --resume continues)\n"
                  "  :help        this help\n"
                  "[brackets] show the answer kept: Enter keeps it, a new answer replaces it. An "
@@ -430,6 +432,10 @@ class Terminal:
         elif word == "save":
             if self.save():
                 self.say(f"  {self.t('saved', path=self.path)}", "green")
+        elif word == "blank":  # an optional question left blank, whatever answer was kept
+            q = iv.current
+            assert q is not None
+            self.give(q, "", "", None)
         elif word == "help":
             self.say(self.t("help"))
         elif word == "quit":

@@ -71,8 +71,8 @@ def _count(request: Request, name: str, default: int | None, lo: int, hi: int | 
     text = request.query_params.get(name)
     if text is None:
         return default
-    if not (text.isascii() and text.isdigit()) or int(text) < lo or (hi is not None and
-                                                                      int(text) > hi):
+    if not (text.isascii() and text.isdigit() and len(text) <= 9) or int(text) < lo or (
+            hi is not None and int(text) > hi):
         raise bad_field(name, f"a whole number from {lo}" + (f" to {hi}" if hi else ""))
     return int(text)
 
@@ -198,8 +198,7 @@ class Api:
             Route("/api/openapi.json", self.spec, methods=["GET"]),
             Route("/api/forms", self.list_forms, methods=["GET"]),
             Route("/api/forms/{name}", self.machine, methods=["GET"]),
-            Route("/api/interviews", self.list_interviews, methods=["GET"]),
-            Route("/api/interviews", self.create, methods=["POST"]),
+            Route("/api/interviews", self.interviews, methods=["GET", "POST"]),  # one Allow
             Route(iv, self.get, methods=["GET"]),
             Route(iv + "/answer", self.answer, methods=["POST"]),
             Route(iv + "/back", self.back, methods=["POST"]),
@@ -368,6 +367,12 @@ class Api:
         except SnapshotError as exc:
             raise ApiError(422, exc.code, str(exc)) from None
 
+    async def interviews(self, request: Request) -> Response:
+        """GET lists, POST starts (one route, so a 405 names both methods)."""
+        if request.method == "POST":
+            return await self.create(request)
+        return await self.list_interviews(request)
+
     async def list_interviews(self, request: Request) -> Response:
         user = self.user(request)
         form = request.query_params.get("form")
@@ -470,10 +475,16 @@ class Api:
         form = request.query_params.get("form")
         if form is not None:
             self.form(form)
+        meta = request.query_params.get("meta", "false")
+        if meta not in ("true", "false"):
+            raise bad_field("meta", "true or false")
 
         def work() -> bytes:
+            # a line is the record itself (qengine validate reads the export as it is), or with
+            # ?meta=true the record with who submitted it, when, and its interview
             lines = [json.dumps({"interview": r.id, "user": r.owner, "submitted": r.submitted,
-                                 "record": r.record}, ensure_ascii=False) + "\n"
+                                 "record": r.record} if meta == "true" else r.record,
+                                ensure_ascii=False) + "\n"
                      for r in self.store.submitted(form)]
             return "".join(lines).encode("utf-8")
 
@@ -658,9 +669,12 @@ def openapi(forms: list[str]) -> dict[str, Any]:
             "200": _json(_ref("Snapshot"), "Interview.snapshot()"), **_errors(401, 404)},
             parameters=[_ID])},
         "/api/records": {"get": _operation("the submitted records as JSON Lines (office only)", {
-            "200": {"description": "one RecordLine per line",
-                    "content": {"application/x-ndjson": {"schema": _ref("RecordLine")}}},
-            **_errors(401, 403, 404)}, parameters=[form_q])},
+            "200": {"description": "one record per line (with ?meta=true: one RecordLine)",
+                    "content": {"application/x-ndjson": {"schema": {
+                        "oneOf": [{"type": "object"}, _ref("RecordLine")]}}}},
+            **_errors(401, 403, 404, 422)}, parameters=[form_q, {
+                "name": "meta", "in": "query", "required": False,
+                "schema": {"enum": ["true", "false"]}}])},
         "/api/openapi.json": {"get": _operation("this document", {
             "200": _json({"type": "object"}, "the OpenAPI 3.1 document")}, secure=False)},
         "/": {"get": _operation("the web page", {

@@ -167,13 +167,18 @@ def serve(args: argparse.Namespace) -> int:
     users = load_users_file(args.users) if args.users else None
     if os.path.isdir(args.db):
         raise ServeError(f"--db {args.db}: a directory, not a database file")
-    store = SQLiteStore(args.db)
+    # the forms and the port before the database: a start that fails leaves no file behind
+    forms = load_forms(list(args.forms) or bundled_forms())
+    sock = listen(host, port)
     try:
-        forms = load_forms(list(args.forms) or bundled_forms())
+        store = SQLiteStore(args.db)
+    except BaseException:
+        sock.close()
+        raise
+    try:
         token = None
         if users is None:
             users, token = bootstrap(store)
-        sock = listen(host, port)
         url = url_of(host, sock)
         lines = [f"qengine serve: office login: {url}?token={token}"] if token else []
         lines.append(f"qengine serve: listening on {url}")
@@ -184,6 +189,7 @@ def serve(args: argparse.Namespace) -> int:
             _Server(config, lines).run(sockets=[sock])
     finally:
         store.close()
+        sock.close()
     return 0
 
 
