@@ -445,7 +445,12 @@ function textInput(q, suggested) {
   const attrs = { id: "answer-input", name: "answer", "data-testid": "answer-input", autocomplete: "off",
     type: q.type === "date" ? "date" : "text", value: suggested === null ? "" : String(suggested),
     "aria-labelledby": "q-number q-label", "aria-describedby": q.hints && pick(q.hints) ? "q-hint" : null };
-  if (NUMBER_TYPES.has(q.type)) attrs.inputmode = WHOLE_TYPES.has(q.type) ? "numeric" : "decimal";
+  if (NUMBER_TYPES.has(q.type)) {
+    // phones' numeric keyboards have no minus sign: where a negative number may be the answer,
+    // the full keyboard
+    const negative = q.min === undefined || q.min === null || q.min < 0;
+    attrs.inputmode = negative ? "text" : WHOLE_TYPES.has(q.type) ? "numeric" : "decimal";
+  }
   if (q.type === "date") {
     if (q.min) attrs.min = q.min;
     if (q.max) attrs.max = q.max;
@@ -603,10 +608,12 @@ async function start() {
       await opened(s);
       return;
     } catch (exc) {
-      if (!(exc instanceof ApiError) || exc.status !== 404) throw exc;
+      // gone (404), or one the server can no longer resume (409: its form is not served now, or
+      // is of another version): forget it and show the list, never a page stuck on loading
+      if (!(exc instanceof ApiError) || (exc.status !== 404 && exc.status !== 409)) throw exc;
       store(OPEN_KEY, null);
       await openList();
-      showError(t("gone"), exc.code);
+      showError(exc.status === 404 ? t("gone") : exc.message, exc.code);
       return;
     }
   }
