@@ -288,7 +288,7 @@ FULLWIDTH = str.maketrans("0123456789.-,", "０１２３４５６７８９．－
 
 
 def circled(code: int) -> str | int:
-    return chr(0x2460 + code - 1) if 1 <= code <= 20 else code
+    return chr(0x2460 + code - 1) if type(code) is int and 1 <= code <= 20 else code  # a list of junk too
 
 
 def entered_forms(q: Any, value: Any) -> list[Any]:
@@ -309,7 +309,7 @@ def entered_forms(q: Any, value: Any) -> list[Any]:
                 " ".join(map(str, value)), [str(c) for c in value], [circled(c) for c in value],
                 [*value, *value], list(reversed(value))]
         labels = {c.code: next(iter(c.labels.values())) for c in q.choices}
-        out.append([labels.get(c, c) for c in value])
+        out.append([labels.get(c, c) if type(c) is int else c for c in value])
     elif type(value) is str:
         out += [f" {value} ", f"\u3000{value}", value.translate(FULLWIDTH), value.upper(), value.lower()]
     return out
