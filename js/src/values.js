@@ -240,10 +240,9 @@ function labelsOf(q) {
   return byLabel;
 }
 
-/** @param {QuestionLike} q @returns {(value: unknown) => number} */
-function codeParser(q) {
+/** @param {QuestionLike} q @param {Map<string, number>} byLabel its labelsOf @returns {(value: unknown) => number} */
+function codeParser(q, byLabel) {
   const codes = new Set(q.choices.map((c) => c.code));
-  const byLabel = labelsOf(q);
   const shown = [...codes].sort((a, b) => a - b).join(", ");
   /** @param {unknown} value @returns {number} */
   const code = (value) => {
@@ -268,7 +267,7 @@ function codeParser(q) {
 
 /** @param {QuestionLike} q @returns {Coercer} */
 function singleCoercer(q) {
-  const code = codeParser(q);
+  const code = codeParser(q, labelsOf(q));
   const codes = new Set(q.choices.map((c) => c.code));
   return (value) => {
     if (isInt(value) && codes.has(/** @type {number} */ (value))) return value;
@@ -301,8 +300,8 @@ function listParts(text, labels) {
 
 /** @param {QuestionLike} q @returns {Coercer} */
 function multipleCoercer(q) {
-  const code = codeParser(q);
   const labels = labelsOf(q);
+  const code = codeParser(q, labels);
   const codes = new Set(q.choices.map((c) => c.code));
   const limit = Math.max(q.choices.length, 1);
   return (value) => {

@@ -317,7 +317,7 @@ def _date(q: Question) -> Coercer:
 
 
 def _labels(q: Question) -> dict[str, int]:
-    """The code of each choice's label (in every language), white space stripped."""
+    """The code of each choice's label (in every language), normalised as entered text is."""
     by_label: dict[str, int] = {}
     for c in q.choices:
         for text in c.labels.values():
@@ -325,10 +325,9 @@ def _labels(q: Question) -> dict[str, int]:
     return by_label
 
 
-def _code_parser(q: Question) -> Callable[[Any], int]:
+def _code_parser(q: Question, by_label: Mapping[str, int]) -> Callable[[Any], int]:
     qid = q.id
     codes = frozenset(c.code for c in q.choices)
-    by_label = _labels(q)
     shown = ", ".join(str(c) for c in sorted(codes))
 
     def code(value: Any) -> int:
@@ -355,7 +354,7 @@ def _code_parser(q: Question) -> Callable[[Any], int]:
 
 
 def _single(q: Question) -> Coercer:
-    code = _code_parser(q)
+    code = _code_parser(q, _labels(q))
     codes = frozenset(c.code for c in q.choices)
 
     def coerce(value: Any) -> Any:
@@ -387,8 +386,8 @@ def _list_parts(text: str, labels: Mapping[str, int]) -> list[str]:
 
 def _multiple(q: Question) -> Coercer:
     qid = q.id
-    code = _code_parser(q)
     labels = _labels(q)
+    code = _code_parser(q, labels)
     codes = frozenset(c.code for c in q.choices)
     empty: Any = [] if q.none_ok else None  # "none of these" is an answer where the form says so
     limit = max(len(q.choices), 1)
