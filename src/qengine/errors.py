@@ -154,6 +154,15 @@ class ParamError(QengineError, ValueError):
         super().__init__(f"param {name!r}: {message}")
 
 
+class RecordError(QengineError, ValueError):
+    """What was passed as a record is not one (a record is a mapping of question ids to answers)."""
+
+    code = "not_a_record"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(f"{message} [{self.code}]")
+
+
 class UnknownQuestionError(QengineError, KeyError):
     """A question id that the form does not have (also a ``KeyError``, as for a mapping)."""
 

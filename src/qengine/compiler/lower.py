@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from qengine.compiler.model import END, CheckDef, FormDef, QuestionDef
+from qengine.compiler.model import END, CategoryDef, CheckDef, FindingDef, FormDef, QuestionDef
 from qengine.compiler.schema import suggest
 from qengine.compiler.typecheck import Types
 from qengine.errors import Diagnostics
@@ -178,6 +178,29 @@ def _check(low: _Lowering, check: CheckDef) -> dict[str, Any]:
     }
 
 
+def _deps(low: _Lowering, expr: n.Node) -> list[str]:
+    return list(dict.fromkeys(
+        m.id for m in n.names(expr, skip_answered=True) if m.id in low.questions))
+
+
+def _finding(low: _Lowering, f: FindingDef) -> dict[str, Any]:
+    questions = low.questions
+    named = {m.id for m in n.names(f.expr) if m.id in questions}
+    return {
+        "id": f.id, "type": f.type, "unit": f.unit, "labels": _texts(f.labels),
+        "rule": low.expr(f.expr), "text": n.to_source(f.expr),
+        "questions": sorted(named, key=lambda qid: questions[qid].index),
+        "deps": _deps(low, f.expr), "descriptions": _texts(f.descriptions),
+        "at": [f.loc.line, f.loc.column],
+    }
+
+
+def _category(low: _Lowering, c: CategoryDef) -> dict[str, Any]:
+    return {"id": c.id, "labels": _texts(c.labels), "rule": low.expr(c.expr),
+            "text": n.to_source(c.expr), "deps": _deps(low, c.expr),
+            "at": [c.loc.line, c.loc.column]}
+
+
 def lower_definition(form: FormDef, types: Types, diag: Diagnostics,
                      source: str | None = None) -> dict[str, Any] | None:
     """The machine of ``form``; None (with problems in ``diag``) when it has errors."""
@@ -210,6 +233,9 @@ def lower_definition(form: FormDef, types: Types, diag: Diagnostics,
             [{"question": q.id, "value": low.expr(q.value), "text": n.to_source(q.value)}
              for q in form.questions if q.type == "computed" and q.value is not None]),
         "checks": [_check(low, c) for c in form.checks],
+        **({"findings": [_finding(low, f) for f in form.findings]} if form.findings else {}),
+        **({"categories": [_category(low, c) for c in form.categories]}
+           if form.categories else {}),
     }
 
 

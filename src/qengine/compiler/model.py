@@ -23,6 +23,7 @@ from qengine.lang.nodes import MAX_NUMBER_CHARS, number_problem
 from qengine.lang.parser import RuleSyntaxError, parse_rule
 from qengine.location import SourceLocation
 from qengine.notation import CIRCLED, is_iso_date
+from qengine.runtime.findings import TYPES, UNITS, template_names
 
 QUESTION_TYPES = ("text", "integer", "number", "money", "year", "date", "single", "multiple",
                   "id_number", "computed")
@@ -60,6 +61,30 @@ class CheckDef:
     expr: n.Node
     messages: Texts = attrs.field(eq=False)
     question: str | None
+    loc: SourceLocation = attrs.field(eq=False, repr=False)
+
+
+@attrs.frozen(slots=True)
+class FindingDef:
+    """A finding: when ``expr`` holds on a record, the record finds a problem of ``type`` (1-8),
+    counted in ``unit`` toward the annex 4 row ``labels``; ``descriptions`` may quote values."""
+
+    id: str
+    type: int
+    unit: str
+    expr: n.Node
+    labels: Texts = attrs.field(eq=False)
+    descriptions: Texts = attrs.field(eq=False)
+    loc: SourceLocation = attrs.field(eq=False, repr=False)
+
+
+@attrs.frozen(slots=True)
+class CategoryDef:
+    """A household category: a household whose record makes ``expr`` hold counts under it."""
+
+    id: str
+    expr: n.Node
+    labels: Texts = attrs.field(eq=False)
     loc: SourceLocation = attrs.field(eq=False, repr=False)
 
 
@@ -116,6 +141,8 @@ class FormDef:
     checks: tuple[CheckDef, ...]
     file: str
     loc: SourceLocation = attrs.field(eq=False, repr=False)
+    findings: tuple[FindingDef, ...] = ()
+    categories: tuple[CategoryDef, ...] = ()
     #: texts that lack a language, for the linter: (where, what)
     text_locs: tuple[tuple[SourceLocation, str, tuple[str, ...]], ...] = attrs.field(
         eq=False, repr=False, default=())
@@ -257,9 +284,73 @@ class _Builder:
         version = d.get("version")
         version = str(version) if isinstance(version, (str, int, float)) else ""
         titles = self.text(d, "title", "form title")
+        names = {**seen_ids, **{p.name: p.loc for p in params}}
+        findings = self.findings(names)
+        categories = self.categories()
         return FormDef(form_id, version, titles, self.languages, tuple(params),
                        tuple(sections), tuple(questions), tuple(checks), self.file, d.loc,
-                       tuple(self.text_locs))
+                       tuple(findings), tuple(categories), tuple(self.text_locs))
+
+    def findings(self, names: Mapping[str, SourceLocation]) -> list[FindingDef]:
+        raw = self.data.get("findings")
+        out: list[FindingDef] = []
+        seen: dict[str, SourceLocation] = {}
+        for i, f in enumerate(raw if isinstance(raw, LList) else ()):
+            if not isinstance(f, LMap) or not isinstance(f.get("id"), str):
+                continue
+            fid = f["id"]
+            if fid in seen:
+                self.diag.fail(f.where("id"), "duplicate_id",
+                               f"duplicate finding id {fid!r} (first at line {seen[fid].line})")
+                continue
+            seen[fid] = f.where("id")
+            kind = circled_or_int(f.get("type"))
+            if kind not in TYPES or isinstance(kind, float):
+                if isinstance(f.get("type"), str):  # the schema reports other kinds
+                    self.diag.fail(f.where("type"), "bad_finding_type",
+                                   f"finding {fid}: the problem type is 1-8 (or ①-⑧), not "
+                                   f"{f.get('type')!r}")
+                continue
+            descriptions = self.text(f, "description", f"finding {fid} description")
+            for lang, text in descriptions.items():
+                try:
+                    quoted = template_names(text)
+                except ValueError as exc:
+                    self.diag.fail(f.where("description"), "bad_description",
+                                   f"finding {fid}: the {lang} description has {exc}")
+                    continue
+                for name in quoted:
+                    if name not in names:
+                        self.diag.fail(f.where("description"), "unknown_name",
+                                       f"finding {fid}: the {lang} description quotes {{{name}}}, "
+                                       f"which is no question or param{suggest(name, names)}")
+            expr = self.rule(f, "when")
+            unit = f.get("unit")
+            if expr is None or unit not in UNITS:
+                continue
+            out.append(FindingDef(fid, int(kind), unit, expr,
+                                  self.text(f, "label", f"finding {fid} label"), descriptions,
+                                  raw.where(i)))
+        return out
+
+    def categories(self) -> list[CategoryDef]:
+        raw = self.data.get("categories")
+        out: list[CategoryDef] = []
+        seen: dict[str, SourceLocation] = {}
+        for i, c in enumerate(raw if isinstance(raw, LList) else ()):
+            if not isinstance(c, LMap) or not isinstance(c.get("id"), str):
+                continue
+            cid = c["id"]
+            if cid in seen:
+                self.diag.fail(c.where("id"), "duplicate_id",
+                               f"duplicate category id {cid!r} (first at line {seen[cid].line})")
+                continue
+            seen[cid] = c.where("id")
+            expr = self.rule(c, "when")
+            if expr is not None:
+                out.append(CategoryDef(cid, expr, self.text(c, "label", f"category {cid} label"),
+                                       raw.where(i)))
+        return out
 
     def params(self) -> list[ParamDef]:
         raw = self.data.get("params")

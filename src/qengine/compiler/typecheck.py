@@ -92,6 +92,10 @@ class _Checker:
         self.limit = None
         for c in self.form.checks:
             self.expect_bool(c.expr, f"check {c.id}")
+        for f in self.form.findings:
+            self.expect_bool(f.expr, f"finding {f.id}")
+        for cat in self.form.categories:
+            self.expect_bool(cat.expr, f"category {cat.id}")
         return self.types
 
     def expect_bool(self, node: n.Node, what: str) -> None:

@@ -3,6 +3,7 @@
 Never imports the YAML loader, lark, jsonschema or the compiler.
 """
 
+from qengine.runtime.findings import Category, Finding, Indicator
 from qengine.runtime.form import (
     AskedCondition,
     Choice,
@@ -15,5 +16,5 @@ from qengine.runtime.form import (
 )
 from qengine.runtime.interview import Interview, State
 
-__all__ = ["AskedCondition", "Choice", "Form", "Interview", "Question", "Report", "Skip", "State",
-           "Transition", "Violation"]
+__all__ = ["AskedCondition", "Category", "Choice", "Finding", "Form", "Indicator", "Interview",
+           "Question", "Report", "Skip", "State", "Transition", "Violation"]

@@ -16,10 +16,25 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from qengine.errors import AnswerError, ParamError, UnknownQuestionError, describe, render
+from qengine.errors import (
+    AnswerError,
+    ParamError,
+    RecordError,
+    UnknownQuestionError,
+    describe,
+    render,
+)
 from qengine.location import SourceLocation
 from qengine.notation import is_iso_date
 from qengine.runtime.evaluate import Evaluator
+from qengine.runtime.findings import (
+    Category,
+    Finding,
+    Indicator,
+    applies,
+    describe_finding,
+    template_parts,
+)
 from qengine.runtime.machine import check_machine, is_number
 from qengine.runtime.results import (
     AskedCondition,
@@ -210,6 +225,17 @@ class Form:
         self.asked_from = tuple(asked_from)
         self.transitions: tuple[Transition, ...] = tuple(transitions)
         self.checks: tuple[Check, ...] = tuple(self._check(c, ev, file) for c in m["checks"])
+        #: the findings the form declares (the rows of the office's tallies), in order
+        self.indicators: tuple[Indicator, ...] = tuple(
+            self._indicator(f, ev, file) for f in m.get("findings", ()))
+        #: the household categories the form declares, in order
+        self.household_categories: tuple[Category, ...] = tuple(
+            Category(c["id"], _primary(c["labels"], langs, c["id"]),
+                     MappingProxyType(dict(c["labels"])), c["text"], tuple(c["deps"]),
+                     _location(file, c["at"]), ev.expr(c["rule"]))
+            for c in m.get("categories", ()))
+        self._choice_labels = {q.id: {c.code: c.labels for c in q.choices}
+                               for q in self.questions if q.choices}
         self._asked_conditions: dict[str, AskedCondition] | None = None
         # the generated validators (codegen), by coerce: None until built, False if declined
         self._uses = 0
@@ -231,6 +257,14 @@ class Form:
         return Check(c["id"], c["severity"], c["kind"], tuple(c["questions"]), tuple(c["deps"]),
                      MappingProxyType(dict(c["messages"])), c["text"], c["rule"], fires,
                      _location(file, c["at"]))
+
+    def _indicator(self, f: dict[str, Any], ev: Evaluator, file: str | None) -> Indicator:
+        langs = self.languages
+        return Indicator(f["id"], f["type"], f["unit"], _primary(f["labels"], langs, f["id"]),
+                         MappingProxyType(dict(f["labels"])), f["text"], tuple(f["questions"]),
+                         tuple(f["deps"]), _location(file, f["at"]), ev.expr(f["rule"]),
+                         MappingProxyType({lang: tuple(template_parts(text))
+                                           for lang, text in f["descriptions"].items()}))
 
     # -- the machine ---------------------------------------------------------------------------
     @classmethod
@@ -442,6 +476,51 @@ class Form:
                         check.messages.get(primary) or next(iter(check.messages.values()), check.id),
                         check.messages))
         return out
+
+    # -- findings ------------------------------------------------------------------------------
+    def values(self, record: Any, params: Mapping[str, Any] | None = None, *,
+               coerce: bool = False) -> dict[str, Any]:
+        """What the rules of findings and categories read for ``record``: the params, then the
+        record's canonical values (the answers on its path and the computed values)."""
+        if not isinstance(record, Mapping):
+            raise RecordError(f"a record is a mapping of question ids to answers, not "
+                              f"{describe(record)}")
+        env = self.resolve_params(params)
+        env.update(self.validate(dict(record), params, coerce=coerce).record)
+        return env
+
+    def findings(self, record: Any, params: Mapping[str, Any] | None = None, *,
+                 coerce: bool = False) -> list[Finding]:
+        """The findings of ``record`` (the suspected problems it shows), in the form's order; a
+        question that was not asked never makes one. :class:`RecordError` for a non-mapping."""
+        return self.findings_from(self.values(record, params, coerce=coerce))
+
+    def categories(self, record: Any, params: Mapping[str, Any] | None = None, *,
+                   coerce: bool = False) -> list[str]:
+        """The ids of the household categories ``record`` falls under, in the form's order."""
+        return self.categories_from(self.values(record, params, coerce=coerce))
+
+    def findings_from(self, values: Mapping[str, Any]) -> list[Finding]:
+        """The findings on ``values`` (params, answers and computed values by id, as
+        :meth:`values` gives them; a missing param takes the form's value)."""
+        if not self.indicators:
+            return []
+        if not self.params.keys() <= values.keys():
+            values = {**self.params, **values}
+        out = []
+        for ind in self.indicators:
+            if applies(ind.deps, values) and ind.fires(values):
+                out.append(describe_finding(ind, values, self._choice_labels, self.languages))
+        return out
+
+    def categories_from(self, values: Mapping[str, Any]) -> list[str]:
+        """The categories on ``values`` (as for :meth:`findings_from`)."""
+        if not self.household_categories:
+            return []
+        if not self.params.keys() <= values.keys():
+            values = {**self.params, **values}
+        return [c.id for c in self.household_categories
+                if applies(c.deps, values) and c.fires(values)]
 
     def next_asked(self, index: int) -> int:
         """The index of the first asked (not computed) question at or after ``index``."""

@@ -17,6 +17,7 @@ from typing import Any
 from qengine.errors import FormError, Problem, describe
 from qengine.location import SourceLocation
 from qengine.notation import is_iso_date
+from qengine.runtime.findings import TYPES, UNITS, template_names
 
 FORMAT = "qengine-machine/1"
 #: how deep an expression may nest (the rule parser makes trees at most this deep)
@@ -267,12 +268,14 @@ def _type_name(value: Any) -> str:
 
 _TOP = ("format", "id", "version", "titles", "languages", "source", "params", "sections",
         "questions", "steps", "computed", "checks")
+#: top-level keys a machine may leave out (an absent one is an empty list)
+_OPTIONAL_TOP = ("findings", "categories")
 _QUESTION = ("id", "number", "labels", "hints", "type", "section", "required", "unit", "min", "max",
              "decimals", "max_length", "none_ok", "choices", "at")
 
 
 def _check_document(r: _Reader, data: Any) -> None:
-    if not r.obj(data, "", _TOP):
+    if not r.obj(data, "", _TOP, _OPTIONAL_TOP):
         if isinstance(data, dict) and data.get("format") not in (None, FORMAT):
             r.fail("/format", f"this runtime reads {FORMAT!r}, not {describe(data.get('format'))}")
         return
@@ -298,6 +301,8 @@ def _check_document(r: _Reader, data: Any) -> None:
     _check_computed(r, data["computed"], scope)
     _check_steps(r, data["steps"], questions, index, scope)
     _check_checks(r, data["checks"], scope)
+    _check_findings(r, data.get("findings", []), scope)
+    _check_categories(r, data.get("categories", []), scope)
 
 
 def _check_params(r: _Reader, value: Any) -> dict[str, str]:
@@ -619,4 +624,67 @@ def _check_checks(r: _Reader, value: Any, scope: _Scope) -> None:
             for k, qid in enumerate(r.array(c[key], f"{where}/{key}")):
                 if not isinstance(qid, str) or qid not in scope.index:
                     r.fail(f"{where}/{key}/{k}", "names no question")
+        _check_expr(r, c["rule"], f"{where}/rule", scope, expect="bool")
+
+
+def _check_quoted(r: _Reader, texts: Any, where: str, scope: _Scope) -> None:
+    """A description's ``{name}`` placeholders each name a question, computed value or param."""
+    if not r.texts(texts, where):
+        return
+    for lang, text in texts.items():
+        try:
+            names = template_names(text)
+        except ValueError as exc:
+            r.fail(f"{where}/{lang}", f"a bad description: {exc}")
+            continue
+        for name in names:
+            if name not in scope.index and name not in scope.params:
+                r.fail(f"{where}/{lang}", f"quotes {{{name}}}, which is no question or param")
+
+
+def _check_findings(r: _Reader, value: Any, scope: _Scope) -> None:
+    seen: set[str] = set()
+    for i, f in enumerate(r.array(value, "/findings")):
+        where = f"/findings/{i}"
+        if not r.obj(f, where, ("id", "type", "unit", "labels", "rule", "text", "questions",
+                                "deps", "descriptions", "at")):
+            continue
+        if not r.text(f["id"], f"{where}/id"):
+            continue
+        if f["id"] in seen:
+            r.fail(f"{where}/id", f"finding {f['id']!r} is declared twice")
+        seen.add(f["id"])
+        kind = f["type"]
+        if not (type(kind) is int and kind in TYPES):
+            r.fail(f"{where}/type", f"expected a problem type 1-8, got {_kind(kind)}")
+        if not _member(f["unit"], UNITS):
+            r.fail(f"{where}/unit", f"expected one of {', '.join(UNITS)}, got {_kind(f['unit'])}")
+        r.texts(f["labels"], f"{where}/labels")
+        r.text(f["text"], f"{where}/text")
+        r.position(f["at"], f"{where}/at")
+        for key in ("questions", "deps"):
+            for k, qid in enumerate(r.array(f[key], f"{where}/{key}")):
+                if not isinstance(qid, str) or qid not in scope.index:
+                    r.fail(f"{where}/{key}/{k}", "names no question")
+        _check_quoted(r, f["descriptions"], f"{where}/descriptions", scope)
+        _check_expr(r, f["rule"], f"{where}/rule", scope, expect="bool")
+
+
+def _check_categories(r: _Reader, value: Any, scope: _Scope) -> None:
+    seen: set[str] = set()
+    for i, c in enumerate(r.array(value, "/categories")):
+        where = f"/categories/{i}"
+        if not r.obj(c, where, ("id", "labels", "rule", "text", "deps", "at")):
+            continue
+        if not r.text(c["id"], f"{where}/id"):
+            continue
+        if c["id"] in seen:
+            r.fail(f"{where}/id", f"category {c['id']!r} is declared twice")
+        seen.add(c["id"])
+        r.texts(c["labels"], f"{where}/labels")
+        r.text(c["text"], f"{where}/text")
+        r.position(c["at"], f"{where}/at")
+        for k, qid in enumerate(r.array(c["deps"], f"{where}/deps")):
+            if not isinstance(qid, str) or qid not in scope.index:
+                r.fail(f"{where}/deps/{k}", "names no question")
         _check_expr(r, c["rule"], f"{where}/rule", scope, expect="bool")
