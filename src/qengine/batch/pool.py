@@ -10,8 +10,10 @@ a time, so memory stays flat whatever the input's size; the workers parse, valid
 compact results, which come out in input order.
 
 What a worker sends back depends on :attr:`Spec.output`: the parts of each report (its
-violations, path and canonical record, rebuilt here with :meth:`Report.of`), or, for the command,
-the text to print and the counts of the summary (so that the main process only reads and writes).
+violations, path and canonical record, rebuilt here with :meth:`Report.of`), for the command the
+text to print and the counts of the summary (so that the main process only reads and writes), or,
+for the office's reports (:mod:`qengine.reports`), a compact tuple per record: a few of its values
+and its findings and categories (:data:`Found`).
 ``--jobs 1`` runs the very same chunk code in the main process, without a pool.
 """
 
@@ -54,7 +56,7 @@ CHUNK_BYTES = 1 << 20
 #: Chunks in flight per worker: enough to keep every worker busy, few enough to keep memory flat.
 IN_FLIGHT_PER_JOB = 2
 
-OUTPUTS = ("reports", "jsonl", "csv", "none")
+OUTPUTS = ("reports", "jsonl", "csv", "none", "findings")
 CSV_HEADER = ("file", "line", "rule", "severity", "questions", "message")
 
 
@@ -69,8 +71,9 @@ class Spec:
     """What each worker is set up with, once: the form, how to validate, what to send back.
 
     ``output`` is ``"reports"`` (the parts of each report), ``"jsonl"`` (one JSON line per
-    record, as ``qengine validate`` prints it), ``"csv"`` (one row per violation) or ``"none"``
-    (the summary counts only); ``canonical`` adds each record's canonical record as a JSON line.
+    record, as ``qengine validate`` prints it), ``"csv"`` (one row per violation), ``"none"``
+    (the summary counts only) or ``"findings"`` (a :data:`Found` tuple per record, with the
+    values of ``fields``); ``canonical`` adds each record's canonical record as a JSON line.
     """
 
     form: Form
@@ -80,6 +83,7 @@ class Spec:
     output: str = "reports"
     canonical: bool = False
     name_files: bool = False  # each JSON line names its file ("file") first
+    fields: tuple[str, ...] = ()  # output "findings": the values sent back with each record
 
 
 @attrs.frozen
@@ -146,6 +150,16 @@ class Rendered:
 #: The parts of a report a worker sends back: line, read, violations, path, record.
 Parts = tuple[int, bool, tuple[Violation, ...], list[str], dict[str, Any]]
 
+#: What a worker sends back per record for output "findings": ``(line, source, read, has_errors,
+#: message, values, categories, findings)``. ``read`` is false for a line that is not a record
+#: (not JSON, not UTF-8, not an object), whose ``message`` is its error's (None otherwise);
+#: ``values`` are those of :attr:`Spec.fields` on the record's path (text, or None), ``categories``
+#: the ids of :meth:`Form.categories_from` and ``findings`` ``(indicator id, type, description)``
+#: for each of :meth:`Form.findings_from`, both on the params and the report's record: the record
+#: is walked once, by its validation.
+Found = tuple[int, str | None, bool, bool, str | None, tuple[str | None, ...],
+              tuple[str, ...], tuple[tuple[str, int, str], ...]]
+
 
 class Worker:
     """Validates chunks under one :class:`Spec` (in a worker process, or in the main one)."""
@@ -156,6 +170,7 @@ class Worker:
         form.prepare()  # a batch validates many records: the generated validator at once
         self._as_text = frozenset(q.id for q in form.questions if q.type in ("text", "id_number"))
         self._computed = frozenset(q.id for q in form.questions if q.computed)
+        self._params = form.resolve_params(spec.params) if spec.output == "findings" else {}
 
     # -- validating -----------------------------------------------------------------------------
     def results(self, chunk: Chunk) -> Iterator[tuple[int, Report, bool]]:
@@ -207,12 +222,14 @@ class Worker:
         return value
 
     # -- what goes back -------------------------------------------------------------------------
-    def run(self, chunk: Chunk) -> list[Parts] | Rendered:
+    def run(self, chunk: Chunk) -> list[Parts] | list[Found] | Rendered:
         """The result of one chunk, as :attr:`Spec.output` asks."""
         spec = self.spec
         if spec.output == "reports":
             return [(n, read, tuple(map(_plain, r.violations)), r.path, r.record)
                     for n, r, read in self.results(chunk)]
+        if spec.output == "findings":
+            return self.found(chunk)
         summary = Summary()
         out = io.StringIO()
         canon: list[str] = []
@@ -239,6 +256,37 @@ class Worker:
                 canon.append(json.dumps(report.record, ensure_ascii=False))
         return Rendered(out.getvalue(), "".join(c + "\n" for c in canon), summary,
                         summary.records)
+
+
+    def found(self, chunk: Chunk) -> list[Found]:
+        """A :data:`Found` tuple for each record of ``chunk``, in order."""
+        form, params, fields = self.spec.form, self._params, self.spec.fields
+        source = chunk.source
+        findings_from, categories_from = form.findings_from, form.categories_from
+        out: list[Found] = []
+        append = out.append
+        for number, report, read in self.results(chunk):
+            errors = report.errors
+            if not read or (errors and errors[0].rule == "not_a_record"):
+                append((number, source, False, True, errors[0].message if errors else None,
+                        (), (), ()))
+                continue
+            record = report.record
+            values = {**params, **record}
+            shown = tuple(_shown(record.get(f)) for f in fields)
+            append((number, source, True, bool(errors), None, shown,
+                    tuple(categories_from(values)),
+                    tuple((f.id, f.type, f.description) for f in findings_from(values))))
+        return out
+
+
+def _shown(value: Any) -> str | None:
+    """A value sent back with a record's findings: text as it is, anything else as text."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def _plain(v: Violation) -> Violation:
@@ -292,7 +340,7 @@ def _init(spec: Spec) -> None:
     gc.set_threshold(20000, 20, 20)
 
 
-def _run(chunk: Chunk) -> list[Parts] | Rendered:
+def _run(chunk: Chunk) -> list[Parts] | list[Found] | Rendered:
     assert _WORKER is not None, "the worker was not initialised"
     return _WORKER.run(chunk)
 
@@ -312,7 +360,7 @@ def _context() -> Any:
 
 
 def run_chunks(spec: Spec, chunks: Iterable[Chunk], jobs: int
-               ) -> Iterator[tuple[Chunk, list[Parts] | Rendered]]:
+               ) -> Iterator[tuple[Chunk, list[Parts] | list[Found] | Rendered]]:
     """``(chunk, its result)`` for each chunk, in order: in the main process when ``jobs`` is 1
     or the input is one chunk, else in a pool of ``jobs`` workers with at most ``2 * jobs`` chunks
     in flight. An urgent chunk (an overlong line, whose rest is skipped next) is answered at once,
