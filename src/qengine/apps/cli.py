@@ -1,4 +1,5 @@
-"""The ``qengine`` command: lint forms, validate records, run an interview in the terminal.
+"""The ``qengine`` command: lint forms, validate records, report on them, run an interview in the
+terminal.
 
 Exit status: 0 when all is well, 1 when a form has errors (or a record fails under
 ``validate --strict``, or an interview ends unsubmitted), 2 for a usage error or unreadable input.
@@ -35,6 +36,7 @@ from qengine.runtime import Form
 FORM_HELP = ("a bundled form name (annex5, annex6, annex7), the path of a form file, or of a "
              "machine file (.json, as qengine export writes)")
 EXPORT_FORMATS = ("machine",)
+REPORT_FORMATS = ("json", "xlsx", "csv", "html")
 
 
 class UsageError(QengineError):
@@ -89,6 +91,30 @@ def build_parser() -> argparse.ArgumentParser:
                         "or 'local' for a local one; JSON Lines files or URLs only (needs the "
                         "dask extra)")
     s.set_defaults(run=cmd_validate)
+
+    s = sub.add_parser("report", help="the office's reports on records: the ledger (annex 3), the "
+                       "tallies (annex 4) and the daily progress (docs/reports.md)")
+    s.add_argument("form", metavar="FORM", help=FORM_HELP)
+    s.add_argument("files", nargs="+", metavar="FILE",
+                   help="files of records: JSON Lines (.jsonl, .jsonl.gz; - for standard input), "
+                        "CSV (.csv) or Excel (.xlsx); read one after the other")
+    s.add_argument("--status", metavar="FILE", default=None,
+                   help="the findings marked solved: CSV of key,status,date,note (status 已解决 or "
+                        "正在解决); every other finding is in progress")
+    s.add_argument("--format", choices=REPORT_FORMATS, default="json",
+                   help="json: the three tables as data, on standard output (the default); xlsx: a "
+                        "workbook (default FORM-report.xlsx); csv: one file per table in a folder "
+                        "(default FORM-report/); html: a page for the office (standard output)")
+    s.add_argument("-o", "--output", metavar="PATH", default=None,
+                   help="where to write the report (a file; a folder for csv); - is standard "
+                        "output for json and html")
+    s.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                   help="override a form param (repeatable), as for validate")
+    s.add_argument("--coerce", action="store_true",
+                   help="read JSON records' entered text as an interview does (as for validate)")
+    s.add_argument("--jobs", type=_jobs, default=None, metavar="N",
+                   help="worker processes (default: one per core); 1 works in this process")
+    s.set_defaults(run=cmd_report)
 
     s = sub.add_parser("interview", help="run an interview in the terminal (saved after every "
                        "answer; docs/terminal.md)")
@@ -296,6 +322,67 @@ def cmd_validate(args: argparse.Namespace) -> int:
     # Records with errors are the report's findings, not a failure of the run; --strict makes
     # them one, for pipelines that must stop on a bad batch.
     return 1 if args.strict and summary.with_errors else 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from qengine.reports.collect import build  # the reports load only for this command
+
+    form = load(args.form)
+    params = _params(args.param)
+    form.resolve_params(params)
+    if args.files.count("-") > 1:
+        raise UsageError("standard input (-) can be read only once")
+    if not form.indicators:
+        raise UsageError(f"form {form.id} declares no findings: there is nothing to report "
+                         "(docs/reports.md says how a form declares them)")
+    inputs = [inspect_input(name) for name in args.files]  # before the status file is read
+    out = args.output
+    if out is not None and out != "-" and any(
+            i.name != "-" and _same_file(i.name, out) for i in inputs):
+        raise UsageError(f"{out}: the output would overwrite an input")
+    if out == "-" and args.format in ("xlsx", "csv"):
+        raise UsageError(f"--format {args.format} is written to a file, not standard output "
+                         "(-o PATH)")
+    status: Any = None
+    if args.status is not None:
+        from qengine.reports.status import read_status
+
+        status = read_status(args.status)
+    data = build(form, [i.name for i in inputs], status, params=params or None,
+                 coerce=args.coerce, jobs=args.jobs or os.cpu_count() or 1,
+                 warn=lambda text: _note(f"qengine: warning: {text}"))
+    written = _write_report(data, args.format, out)
+    c = data.counts
+    _note(f"{form.id} {form.version}: {c['records']} record(s), {c['households']} household(s), "
+          f"{c['findings']} finding(s) in {c['ledger_rows']} ledger row(s)"
+          + (f"; {c['duplicates']} replaced by a later survey" if c["duplicates"] else "")
+          + (f"; wrote {written}" if written is not None else ""))
+    return 0
+
+
+def _write_report(data: Any, fmt: str, out: str | None) -> str | None:
+    """Write the report; the path written (None for standard output)."""
+    try:
+        from qengine.reports.write import write
+    except ImportError:  # pragma: no cover - the writers are part of qengine
+        write = None
+    try:
+        if write is None:
+            if fmt != "json":
+                raise UsageError(f"--format {fmt}: the report writers are not installed")
+            text = json.dumps(data.to_dict(), ensure_ascii=False) + "\n"
+            if out is None or out == "-":
+                sys.stdout.write(text)
+                return None
+            Path(out).write_text(text, encoding="utf-8")
+            return out
+        path = write(data, fmt, out)
+    except OSError as exc:
+        if isinstance(exc, BrokenPipeError):
+            raise
+        where = getattr(exc, "filename", None) or out or "the report"
+        raise UsageError(f"cannot write {where}: {exc.strerror or exc}") from None
+    return None if path is None else str(path)
 
 
 def _print_summary(args: argparse.Namespace, form: Form, summary: Summary) -> None:

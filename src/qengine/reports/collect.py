@@ -155,6 +155,7 @@ class _Collector:
         self.lang = form.languages[0]
         self.households: dict[Any, _Household] = {}
         self.dates: dict[Any, str] = {}
+        self.seen = 0  # records and lines that are not records
         self.records = 0
         self.unreadable = 0
         self.with_errors = 0
@@ -176,12 +177,13 @@ class _Collector:
     def add(self, found: list[Found]) -> None:
         same = self._same
         for line, source, read, errors, message, values, cats, finds in found:
-            self.records += 1
+            self.seen += 1
             if not read:
                 self.unreadable += 1
                 if len(self.bad_lines) < SHOWN:
                     self.bad_lines.append(f"{_where(source, line)}: {message}")
                 continue
+            self.records += 1
             if errors:
                 self.with_errors += 1
                 if len(self.error_lines) < SHOWN:
@@ -190,7 +192,7 @@ class _Collector:
             household = (line, same(source), errors, same(village or ""), head, idn,
                          same(unit), same(sign), same(date), same(cats),
                          tuple((same(i), t, same(d)) for i, t, d in finds))
-            key: Any = idn if idn else self.records  # no id number: a household of its own
+            key: Any = idn if idn else self.seen  # no id number: a household of its own
             if key in self.households:
                 self.duplicates += 1
                 if (date or "") < self.dates.get(key, ""):

@@ -21,14 +21,24 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from qengine.apps.server.store import STATUSES, InterviewRow, Store, new_id, now
+from qengine.apps.server.store import (
+    STATUSES,
+    FindingStatusRow,
+    InterviewRow,
+    Store,
+    new_id,
+    now,
+)
 from qengine.apps.server.users import User, Users
 from qengine.errors import AnswerError, ParamError, SnapshotError, SubmitError
+from qengine.reports.annex import IN_PROGRESS, SOLVED
+from qengine.reports.status import Status, check_date, normalize_status, parse_key
 from qengine.runtime import Form, Interview
 
 __all__ = ["MAX_BODY", "Api", "ApiError", "error_response", "openapi"]
 
 MAX_BODY = 1024 * 1024  # bytes of a request body
+MEDIA_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
                405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "bad_request",
                422: "bad_request"}
@@ -206,6 +216,8 @@ class Api:
             Route(iv + "/submit", self.submit, methods=["POST"]),
             Route(iv + "/snapshot", self.snapshot, methods=["GET"]),
             Route("/api/records", self.records, methods=["GET"]),
+            Route("/api/findings/{key}/status", self.finding_status, methods=["POST"]),
+            Route("/api/report", self.report, methods=["GET"]),
         ]
 
     # -- helpers -------------------------------------------------------------------------------
@@ -491,6 +503,75 @@ class Api:
         return Response(await run_in_threadpool(work), media_type="application/x-ndjson")
 
 
+    # -- the office's reports (docs/reports.md) ------------------------------------------------
+    def office(self, request: Request, what: str) -> User:
+        user = self.user(request)
+        if user.role != "office":
+            raise ApiError(403, "forbidden", f"only the office {what}")
+        return user
+
+    async def finding_status(self, request: Request) -> Response:
+        """Mark a finding solved (已解决) or in progress (正在解决), by its key."""
+        user = self.office(request, "marks findings")
+        key = request.path_params["key"]
+        parts = parse_key(key)
+        if parts is None:
+            shown = key if len(key) <= 100 else key[:100] + "…"
+            raise ApiError(400, "bad_key", f"{shown!r} is not a finding key FORM:ID_NUMBER:"
+                           "INDICATOR (e.g. annex6:430122197709151371:housing_unsafe)")
+        name, _id_number, indicator = parts
+        form = self.form(name)
+        if indicator not in {i.id for i in form.indicators}:
+            raise ApiError(404, "unknown_indicator", f"form {name} has no finding {indicator!r}")
+        body = await read_object(request, {"status": True, "date": False, "note": False})
+        status = normalize_status(body["status"])
+        if status is None:
+            raise bad_field("status", f"{SOLVED} (solved) or {IN_PROGRESS} (in progress)")
+        date = body.get("date")
+        try:
+            date = check_date(date)
+        except ValueError as exc:
+            raise bad_field("date", str(exc)) from None
+        note = body.get("note")
+        if note is not None and not isinstance(note, str):
+            raise bad_field("note", "expected text")
+        stamp = now()
+        row = FindingStatusRow(key, name, status, date or stamp[:10], (note or "").strip(),
+                               user.name, stamp)
+        await run_in_threadpool(self.store.set_finding_status, row)
+        return JSONResponse(row.to_dict())
+
+    async def report(self, request: Request) -> Response:
+        """The report on the submitted records of a form: json, html or xlsx."""
+        from qengine.reports.collect import build  # loaded for the first report
+        from qengine.reports.write import MEDIA_TYPES, to_bytes
+
+        self.office(request, "reads reports")
+        name = request.query_params.get("form")
+        if name is None:
+            raise bad_field("form", "required: the form to report on")
+        form = self.form(name)
+        fmt = request.query_params.get("format", "json")
+        if fmt not in ("json", "html", "xlsx"):
+            raise bad_field("format", "json, html or xlsx")
+        if not form.indicators:
+            raise ApiError(409, "no_findings", f"form {name} declares no findings: there is "
+                           "nothing to report")
+
+        def work() -> bytes:
+            statuses = {r.key: Status(r.status, r.date, r.note)
+                        for r in self.store.finding_statuses(name)}
+            records = (r.record for r in self.store.submitted(name) if r.record is not None)
+            data = build(form, records, statuses, jobs=1, warn=lambda text: None)
+            return to_bytes(data, fmt)
+
+        headers = {}
+        if fmt == "xlsx":
+            headers["content-disposition"] = f'attachment; filename="{name}-report.xlsx"'
+        return Response(await run_in_threadpool(work), media_type=MEDIA_TYPES[fmt],
+                        headers=headers)
+
+
 def _not_found() -> ApiError:
     return ApiError(404, "not_found", "no such interview")
 
@@ -510,11 +591,13 @@ def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
 
 
 def _errors(*statuses: int) -> dict[str, Any]:
-    why = {400: "bad JSON (bad_json) or a bad header", 401: "no token or a wrong one (unauthorized)",
+    why = {400: "bad JSON (bad_json), a bad header, or a bad finding key (bad_key)",
+           401: "no token or a wrong one (unauthorized)",
            403: "not allowed for this role (forbidden)",
-           404: "no such interview (not_found; also another enumerator's) or form (unknown_form)",
+           404: "no such interview (not_found; also another enumerator's), form (unknown_form) "
+                "or finding (unknown_indicator)",
            409: "a conflict with the interview's state (not_current, not_in_history, submitted, "
-                "unknown_form)",
+                "unknown_form), or a form without findings (no_findings)",
            413: "the body is larger than 1 MiB (too_large)",
            422: "a field of the wrong type (bad_request, naming it) or a refused value (the "
                 "AnswerError, ParamError or SnapshotError code)"}
@@ -618,6 +701,25 @@ def _schemas(forms: list[str]) -> dict[str, Any]:
                  "properties": {"question": {"type": "string"}}},
         "Submitted": {"type": "object", "required": ["record"],
                       "properties": {"record": _ref("Record")}},
+        "NewFindingStatus": {
+            "type": "object", "required": ["status"], "additionalProperties": False,
+            "properties": {"status": {"enum": ["已解决", "正在解决", "solved", "in_progress"]},
+                           "date": {"type": ["string", "null"], "format": "date",
+                                    "description": "YYYY-MM-DD (default: today, UTC)"},
+                           "note": {"type": ["string", "null"]}}},
+        "FindingStatus": {
+            "type": "object", "required": ["key", "form", "status", "date", "note", "user",
+                                           "updated"],
+            "properties": {"key": {"type": "string"}, "form": {"type": "string"},
+                           "status": {"enum": ["已解决", "正在解决"]},
+                           "date": {"type": "string", "format": "date"},
+                           "note": {"type": "string"}, "user": {"type": "string"},
+                           "updated": {"type": "string", "format": "date-time"}}},
+        "Report": {
+            "type": "object", "required": ["ledger", "tallies", "progress"],
+            "properties": {"ledger": {"type": "array", "items": {"type": "object"}},
+                           "tallies": {"type": "array", "items": {"type": "object"}},
+                           "progress": {"type": "array", "items": {"type": "object"}}}},
         "RecordLine": {"type": "object", "required": ["interview", "user", "submitted", "record"],
                        "properties": {"interview": {"type": "string"}, "user": {"type": "string"},
                                       "submitted": {"type": "string", "format": "date-time"},
@@ -675,6 +777,24 @@ def openapi(forms: list[str]) -> dict[str, Any]:
             **_errors(401, 403, 404, 422)}, parameters=[form_q, {
                 "name": "meta", "in": "query", "required": False,
                 "schema": {"enum": ["true", "false"]}}])},
+        "/api/findings/{key}/status": {"post": _operation(
+            "mark a finding solved or in progress (office only)", {
+                "200": _json(_ref("FindingStatus"), "the status, stored"),
+                **_errors(400, 401, 403, 404, 413, 422)},
+            body=_body(_ref("NewFindingStatus")),
+            parameters=[{"name": "key", "in": "path", "required": True,
+                         "schema": {"type": "string"},
+                         "description": "the finding key FORM:ID_NUMBER:INDICATOR"}])},
+        "/api/report": {"get": _operation(
+            "the report on a form's submitted records (office only; docs/reports.md)", {
+                "200": {"description": "the ledger, tallies and progress",
+                        "content": {"application/json": {"schema": _ref("Report")},
+                                    "text/html": {},
+                                    MEDIA_XLSX: {}}},
+                **_errors(401, 403, 404, 409, 422)},
+            parameters=[{**form_q, "required": True}, {
+                "name": "format", "in": "query", "required": False,
+                "schema": {"enum": ["json", "html", "xlsx"]}}])},
         "/api/openapi.json": {"get": _operation("this document", {
             "200": _json({"type": "object"}, "the OpenAPI 3.1 document")}, secure=False)},
         "/": {"get": _operation("the web page", {

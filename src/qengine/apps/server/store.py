@@ -26,8 +26,8 @@ import attrs
 
 from qengine.errors import QengineError
 
-__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "STATUSES", "InterviewRow", "SQLiteStore", "Store",
-           "StoreError", "UserRow", "new_id", "now"]
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "STATUSES", "FindingStatusRow", "InterviewRow",
+           "SQLiteStore", "Store", "StoreError", "UserRow", "new_id", "now"]
 
 #: the statuses of an interview: answering, every question answered, submitted (final)
 STATUSES = ("open", "finished", "submitted")
@@ -56,6 +56,16 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ("CREATE INDEX interviews_by_owner ON interviews (owner, updated)",
      "CREATE INDEX interviews_by_form ON interviews (form, status, submitted)",
      "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)"),
+    # 3: the office's statuses of findings (docs/reports.md), by finding key
+    ("""CREATE TABLE finding_status (
+            key TEXT PRIMARY KEY,
+            form TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('已解决', '正在解决')),
+            date TEXT NOT NULL,
+            note TEXT NOT NULL,
+            user TEXT NOT NULL,
+            updated TEXT NOT NULL)""",
+     "CREATE INDEX finding_status_by_form ON finding_status (form)"),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -99,6 +109,23 @@ class InterviewRow:
     record: dict[str, Any] | None = None
 
 
+@attrs.frozen(slots=True)
+class FindingStatusRow:
+    """A finding's status as the office marked it: its key (``form:id_number:indicator``), form,
+    status (已解决 or 正在解决), date (``YYYY-MM-DD``), note, who marked it and when."""
+
+    key: str
+    form: str
+    status: str
+    date: str
+    note: str
+    user: str
+    updated: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return attrs.asdict(self)
+
+
 class Store(Protocol):
     """What the server needs of a store. Every method that writes has committed when it returns."""
 
@@ -139,6 +166,14 @@ class Store(Protocol):
 
     def submitted(self, form: str | None = None) -> Iterator[InterviewRow]:
         """The submitted interviews (of ``form``, or of every form), in the order submitted."""
+        ...
+
+    def set_finding_status(self, row: FindingStatusRow) -> FindingStatusRow:
+        """Store a finding's status (replacing the one its key had)."""
+        ...
+
+    def finding_statuses(self, form: str | None = None) -> list[FindingStatusRow]:
+        """The statuses marked (of ``form``, or of every form), by key."""
         ...
 
     def close(self) -> None:
@@ -322,6 +357,22 @@ class SQLiteStore:
             args = (form,)
         for found in self._conn().execute(sql + " ORDER BY submitted, id", args):
             yield _row(found)
+
+
+    # -- statuses of findings ------------------------------------------------------------------
+    def set_finding_status(self, row: FindingStatusRow) -> FindingStatusRow:
+        with self._writing() as tx:
+            tx.execute("INSERT OR REPLACE INTO finding_status (key, form, status, date, note, user, "
+                       "updated) VALUES (?, ?, ?, ?, ?, ?, ?)", attrs.astuple(row))
+        return row
+
+    def finding_statuses(self, form: str | None = None) -> list[FindingStatusRow]:
+        sql = "SELECT key, form, status, date, note, user, updated FROM finding_status"
+        args: tuple[str, ...] = ()
+        if form is not None:
+            sql += " WHERE form = ?"
+            args = (form,)
+        return [FindingStatusRow(*r) for r in self._conn().execute(sql + " ORDER BY key", args)]
 
 
 def _values(row: InterviewRow) -> tuple[Any, ...]:
