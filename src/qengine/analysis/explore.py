@@ -164,6 +164,8 @@ def representatives(form: Form, q: Question, constants: set[Any]) -> tuple[list[
             continue
     if not q.required:
         accepted.append([] if q.type == "multiple" else None)
+    elif q.type == "multiple" and q.none_ok:  # "none of these" is an answer of its own
+        accepted.append([])
     return accepted, exact
 
 

@@ -39,6 +39,7 @@ from qengine.compiler.pipeline import (
 from qengine.errors import AnswerError, Diagnostics, FormError, Problem, sorted_problems
 from qengine.lang import nodes as n
 from qengine.location import SourceLocation
+from qengine.runtime.findings import Indicator
 from qengine.runtime.form import Form, Question
 from qengine.runtime.results import Check
 
@@ -490,13 +491,14 @@ class _Walker:
 class _CheckPlan:
     """What the search for one check needs: the answers to try and the positions that matter."""
 
-    check: Check
+    check: Check | Indicator
     loc: SourceLocation
     named: dict[str, list[Any]]  # question read → canonical answers to try
     inexact: dict[str, str]  # question read → why its answers are only a sample
     watch: frozenset[str]  # computed values the check waits for
     first: int
     last: int
+    what: str = "check"  # or "finding"
 
 
 class _Analysis:
@@ -544,6 +546,8 @@ class _Analysis:
 
     def run(self) -> None:
         plans = [self._plan(c, cdef.expr, cdef.loc) for c, cdef in zip(self.form.checks, self.d.checks)]
+        plans += [attrs.evolve(self._plan(f, fdef.expr, fdef.loc), what="finding")
+                  for f, fdef in zip(self.form.indicators, self.d.findings)]
         walker = _Walker(self.ex, [p.first for p in plans])
         complete, asked = self._walk_form(walker)
         unreachable = self._report_unreachable({self.form.steps[i].id for i in asked}, complete)
@@ -552,7 +556,7 @@ class _Analysis:
             if unreachable & set(plan.check.deps):
                 continue  # the question it waits for is reported as never asked
             if budget <= 0:
-                self._undecided("check", plan.loc, plan.check.id, None)
+                self._undecided(plan.what, plan.loc, plan.check.id, None)
                 continue
             starts = walker.frontier[plan.first].values()
             budget -= self._check(plan, starts, complete, min(budget, CHECK_BUDGET))
@@ -642,7 +646,7 @@ class _Analysis:
         return out
 
     # -- checks --------------------------------------------------------------------------------
-    def _plan(self, check: Check, expr: n.Node, loc: SourceLocation) -> _CheckPlan:
+    def _plan(self, check: Check | Indicator, expr: n.Node, loc: SourceLocation) -> _CheckPlan:
         """The answers to try for each question ``check`` reads, and where the search runs."""
         wide, inexact = _inexact([expr], self.form, self.computed, self.ids)
         named: dict[str, list[Any]] = {}
@@ -723,40 +727,39 @@ class _Analysis:
             if asked_exact:
                 self._never_applies(plan, together)
             else:
-                self._undecided("check", plan.loc, check.id, why)
+                self._undecided(plan.what, plan.loc, check.id, why)
         elif not asked_exact or plan.inexact:
-            self._undecided("check", plan.loc, check.id, why)
+            self._undecided(plan.what, plan.loc, check.id, why)
         else:
             self._one_sided(plan, fires=found["fires"])
         return work
 
     def _one_sided(self, plan: _CheckPlan, fires: bool) -> None:
-        check = plan.check
+        check, what = plan.check, plan.what
         holds = "always" if fires == (check.kind == "when") else "never"
-        if fires:
-            self.diag.warn(plan.loc, "check_always",
-                           f"check {check.id} fires on every record it applies to: "
-                           f"`{check.source}` {holds} holds once its questions are answered")
-        else:
-            self.diag.warn(plan.loc, "check_never",
-                           f"check {check.id} never fires: `{check.source}` {holds} holds once "
-                           "its questions are answered")
+        does = {("check", True): "fires on every record it applies to",
+                ("check", False): "never fires",
+                ("finding", True): "is made by every record it applies to",
+                ("finding", False): "is never made by any record"}[what, fires]
+        self.diag.warn(plan.loc, f"{what}_{'always' if fires else 'never'}",
+                       f"{what} {check.id} {does}: `{check.source}` {holds} holds once its "
+                       "questions are answered")
 
     def _never_applies(self, plan: _CheckPlan, together: set[frozenset[str]]) -> None:
         """Report a check that no record ever applies to, naming the questions that keep it out."""
-        check = plan.check
+        check, what = plan.check, plan.what
         deps = sorted(check.deps, key=lambda qid: self.form.question(qid).index)
         missing = [d for d in deps if not any(d in s for s in together)]
         if missing:
-            self.diag.warn(plan.loc, "check_never",
-                           f"check {check.id} never applies: {_join(missing)} never has a "
+            self.diag.warn(plan.loc, f"{what}_never",
+                           f"{what} {check.id} never applies: {_join(missing)} never has a "
                            "value on any path")
             return
         apart = next(((a, b) for k, a in enumerate(deps) for b in deps[k + 1:]
                       if not any(a in s and b in s for s in together)), None)
         names = f"both {apart[0]} and {apart[1]}" if apart else f"all of {_join(deps)}"
-        self.diag.warn(plan.loc, "check_not_together",
-                       f"check {check.id} never applies: no path asks {names}, and it waits "
+        self.diag.warn(plan.loc, f"{what}_not_together",
+                       f"{what} {check.id} never applies: no path asks {names}, and it waits "
                        "for an answer to each")
 
     # -- what could not be decided -------------------------------------------------------------
@@ -766,7 +769,10 @@ class _Analysis:
                  "jump": ("whether the jump {} is taken on some paths and not on others",
                           "whether the jumps {} are taken on some paths and not on others"),
                  "check": ("whether the check {} can both fire and pass",
-                           "whether the checks {} can both fire and pass")}
+                           "whether the checks {} can both fire and pass"),
+                 "finding": ("whether the finding {} is made on some records and not on others",
+                             "whether the findings {} are made on some records and not on "
+                             "others")}
         for kind, items in self.undecided.items():
             items.sort(key=lambda item: (item[0].line, item[0].column))
             by_reason: dict[str, list[str]] = {}

@@ -77,11 +77,14 @@ class CheckView:
 
 @attrs.frozen(slots=True)
 class RulesView:
-    """Every rule of a form as a syntax tree: per question (jumps, computed value) and per check."""
+    """Every rule of a form as a syntax tree: per question (jumps, computed value), per check, per
+    finding and per household category."""
 
     file: str
     questions: tuple[QuestionView, ...]
     checks: tuple[CheckView, ...]
+    findings: tuple[CheckView, ...] = ()
+    categories: tuple[CheckView, ...] = ()
 
 
 def rules_view(form: Form) -> RulesView:
@@ -99,4 +102,8 @@ def rules_view(form: Form) -> RulesView:
         for q in form.questions)
     checks = tuple(CheckView(c["id"], lift(c["rule"], file), SourceLocation(file, *c["at"]))
                    for c in machine["checks"])
-    return RulesView(file, questions, checks)
+    findings, categories = (
+        tuple(CheckView(c["id"], lift(c["rule"], file), SourceLocation(file, *c["at"]))
+              for c in machine.get(key, ()))
+        for key in ("findings", "categories"))
+    return RulesView(file, questions, checks, findings, categories)
