@@ -43,3 +43,17 @@ def test_the_javascript_runtime_agrees_with_this_python_runtime(tmp_path: Path) 
     result = node_tests(js)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     assert "# fail 0" in result.stdout
+
+
+def test_the_findings_test_machine_is_what_its_yaml_compiles_to() -> None:
+    """js/test/findings/fx.machine.json (read by js/test/findings.test.js) is the machine of
+    fx.yaml beside it, as this checkout's compiler makes it."""
+    import json
+
+    import qengine
+
+    here = ROOT / "js" / "test" / "findings"
+    machine = qengine.load(str(here / "fx.yaml")).to_json()
+    machine["source"] = None
+    assert json.loads((here / "fx.machine.json").read_text("utf-8")) == machine, (
+        "stale: python js/test/findings/make_machine.py")

@@ -66,6 +66,16 @@ export class ParamError extends QengineError {
   }
 }
 
+/** What was passed as a record is not one (a record is a mapping of question ids to answers). */
+export class RecordError extends QengineError {
+  /** @param {string} message */
+  constructor(message) {
+    super(`${message} [not_a_record]`);
+    this.name = "RecordError";
+    this.code = "not_a_record";
+  }
+}
+
 /** A question id that the form does not have. */
 export class UnknownQuestionError extends QengineError {
   /** @param {string} form @param {unknown} question */

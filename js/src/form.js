@@ -5,8 +5,9 @@
  * @module
  */
 import { cmpText, describe, hasLoneSurrogate, pyLen, render } from "./catalogue.js";
-import { AnswerError, ParamError, UnknownQuestionError } from "./errors.js";
+import { AnswerError, ParamError, RecordError, UnknownQuestionError } from "./errors.js";
 import { Evaluator, pyEq } from "./evaluate.js";
+import { applies, Category, describeFinding, Indicator } from "./findings.js";
 import { Interview } from "./interview.js";
 import { isBlank, isBlankText, isIsoDate, makeCoercers, MAX_MAGNITUDE } from "./values.js";
 
@@ -141,6 +142,14 @@ export class Form {
       return { id: c.id, severity: c.severity, questions: [...c.questions], deps: [...c.deps],
         messages: { ...c.messages }, fires: c.kind === "when" ? f : (/** @type {any} */ env) => !f(env) };
     });
+    const file = m.source ?? null;
+    /** The findings the form declares (the rows of the office's tallies), in order. @type {readonly Indicator[]} */
+    this.indicators = Object.freeze((m.findings ?? []).map((/** @type {any} */ f) => new Indicator(f, langs, file, ev.expr(f.rule))));
+    /** The household categories the form declares, in order. @type {readonly Category[]} */
+    this.householdCategories = Object.freeze((m.categories ?? []).map((/** @type {any} */ c) => new Category(c, langs, file, ev.expr(c.rule))));
+    /** @type {Map<string, Map<number, Record<string, string>>>} */
+    this._choiceLabels = new Map(this.questions.filter((q) => q.choices.length)
+      .map((q) => [q.id, new Map(q.choices.map((c) => [c.code, c.labels]))]));
   }
 
   /** The machine of this form (a copy). */
@@ -353,6 +362,61 @@ export class Form {
     if (same) return null;
     const shown = computedFloat && Number.isInteger(computed) ? floatShown(computed) : describe(computed);
     return this.violation("computed_mismatch", [qid], { question: qid, value: given, computed: shown });
+  }
+
+  /**
+   * What the rules of findings and categories read for `record`: the params, then the record's
+   * canonical values (the answers on its path and the computed values). RecordError for a record
+   * that is no mapping; ParamError for bad params.
+   * @param {unknown} record @param {Record<string, any> | null} [params] @param {{coerce?: boolean}} [options]
+   * @returns {Record<string, any>}
+   */
+  values(record, params = null, { coerce = false } = {}) {
+    if (!isRecord(record)) throw new RecordError(`a record is a mapping of question ids to answers, not ${describe(record)}`);
+    const env = Object.assign(Object.create(null), this.resolveParams(params));
+    return Object.assign(env, this.validate(record, { params, coerce }).record);
+  }
+
+  /**
+   * The findings of `record` (the suspected problems it shows), in the form's order; a question
+   * that was not asked never makes one. RecordError for a record that is no mapping.
+   * @param {unknown} record @param {Record<string, any> | null} [params] @param {{coerce?: boolean}} [options]
+   */
+  findings(record, params = null, { coerce = false } = {}) {
+    return this.findingsFrom(this.values(record, params, { coerce }));
+  }
+
+  /**
+   * The ids of the household categories `record` falls under, in the form's order.
+   * @param {unknown} record @param {Record<string, any> | null} [params] @param {{coerce?: boolean}} [options]
+   * @returns {string[]}
+   */
+  categories(record, params = null, { coerce = false } = {}) {
+    return this.categoriesFrom(this.values(record, params, { coerce }));
+  }
+
+  /**
+   * The findings on `values` (params, answers and computed values by id, as `values()` gives
+   * them; a missing param takes the form's value). @param {Record<string, any>} values
+   */
+  findingsFrom(values) {
+    if (!this.indicators.length) return [];
+    const env = this._withParams(values);
+    return this.indicators.filter((ind) => applies(ind.deps, env) && ind.fires(env))
+      .map((ind) => describeFinding(ind, env, this._choiceLabels, this.languages));
+  }
+
+  /** The categories on `values` (as for `findingsFrom`). @param {Record<string, any>} values @returns {string[]} */
+  categoriesFrom(values) {
+    if (!this.householdCategories.length) return [];
+    const env = this._withParams(values);
+    return this.householdCategories.filter((c) => applies(c.deps, env) && c.fires(env)).map((c) => c.id);
+  }
+
+  /** @param {Record<string, any>} values */
+  _withParams(values) {
+    if (Object.keys(this.params).every((name) => Object.hasOwn(values, name))) return values;
+    return Object.assign(Object.create(null), this.params, values);
   }
 
   /** The checks that fire on `values`. @param {Record<string, any>} values @returns {Violation[]} */

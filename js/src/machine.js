@@ -7,6 +7,7 @@
  */
 import { hasLoneSurrogate } from "./catalogue.js";
 import { FormError } from "./errors.js";
+import { templateNames, TemplateError, TYPES, UNITS } from "./findings.js";
 import { Form } from "./form.js";
 import { isIsoDate, MAX_MAGNITUDE } from "./values.js";
 
@@ -36,6 +37,8 @@ const OPS = {
 };
 const LEAVES = new Set(["num", "text", "code", "answer", "computed", "param"]);
 const TOP = ["format", "id", "version", "titles", "languages", "source", "params", "sections", "questions", "steps", "computed", "checks"];
+/** top-level keys a machine may leave out (an absent one is an empty list) */
+const OPTIONAL_TOP = ["findings", "categories"];
 const QUESTION = ["id", "number", "labels", "hints", "type", "section", "required", "unit", "min", "max", "decimals", "max_length", "none_ok", "choices", "at"];
 
 /** @param {unknown} v */
@@ -63,12 +66,14 @@ class Reader {
   fail(where, message) {
     if (this.problems.length < 100) this.problems.push({ code: "machine", message: `${where || "/"}: ${message}` });
   }
-  /** @param {any} value @param {string} where @param {string[]} required */
-  obj(value, where, required) {
+  /** @param {any} value @param {string} where @param {string[]} required @param {string[]} [optional] */
+  obj(value, where, required, optional = []) {
     if (!isObj(value)) { this.fail(where, `expected an object, got ${kind(value)}`); return false; }
     let ok = true;
     for (const key of required) if (!Object.hasOwn(value, key)) { this.fail(where, `'${key}' is missing`); ok = false; }
-    for (const key of Object.keys(value)) if (!required.includes(key)) { this.fail(`${where}/${key}`, "is not a field of the machine format"); ok = false; }
+    for (const key of Object.keys(value)) {
+      if (!required.includes(key) && !optional.includes(key)) { this.fail(`${where}/${key}`, "is not a field of the machine format"); ok = false; }
+    }
     return ok;
   }
   /** @param {any} value @param {string} where @param {boolean} [nullable] */
@@ -137,7 +142,7 @@ export function loadMachine(json) {
 
 /** @param {Reader} r @param {any} data */
 function checkDocument(r, data) {
-  if (!r.obj(data, "", TOP)) {
+  if (!r.obj(data, "", TOP, OPTIONAL_TOP)) {
     if (isObj(data) && data.format !== undefined && data.format !== null && data.format !== FORMAT) {
       r.fail("/format", `this runtime reads '${FORMAT}', not ${JSON.stringify(data.format)}`);
     }
@@ -164,6 +169,8 @@ function checkDocument(r, data) {
   checkComputed(r, data.computed, scope);
   checkSteps(r, data.steps, questions, index, scope);
   checkChecks(r, data.checks, scope);
+  checkFindings(r, Object.hasOwn(data, "findings") ? data.findings : [], scope);
+  checkCategories(r, Object.hasOwn(data, "categories") ? data.categories : [], scope);
 }
 
 /** @param {Reader} r @param {any} value @returns {Map<string, string>} */
@@ -410,6 +417,65 @@ function checkChecks(r, value, scope) {
     for (const key of ["questions", "deps"]) {
       r.array(c[key], `${where}/${key}`).forEach((qid, k) => { if (!member(qid, scope.index)) r.fail(`${where}/${key}/${k}`, "names no question"); });
     }
+    checkExpr(r, c.rule, `${where}/rule`, scope, null, "bool");
+  });
+}
+
+/** A description's `{name}` placeholders each name a question, computed value or param. @param {Reader} r @param {any} texts @param {string} where @param {Scope} scope */
+function checkQuoted(r, texts, where, scope) {
+  if (!r.texts(texts, where)) return;
+  for (const [lang, text] of Object.entries(texts)) {
+    let names;
+    try {
+      names = templateNames(text);
+    } catch (exc) {
+      if (!(exc instanceof TemplateError)) throw exc;
+      r.fail(`${where}/${lang}`, `a bad description: ${exc.message}`);
+      continue;
+    }
+    for (const name of names) {
+      if (!scope.index.has(name) && !scope.params.has(name)) r.fail(`${where}/${lang}`, `quotes {${name}}, which is no question or param`);
+    }
+  }
+}
+
+/** @param {Reader} r @param {any} c @param {string} where @param {string} key @param {Scope} scope */
+function checkNames(r, c, where, key, scope) {
+  r.array(c[key], `${where}/${key}`).forEach((qid, k) => { if (!member(qid, scope.index)) r.fail(`${where}/${key}/${k}`, "names no question"); });
+}
+
+/** @param {Reader} r @param {any} value @param {Scope} scope */
+function checkFindings(r, value, scope) {
+  const seen = new Set();
+  r.array(value, "/findings").forEach((f, i) => {
+    const where = `/findings/${i}`;
+    if (!r.obj(f, where, ["id", "type", "unit", "labels", "rule", "text", "questions", "deps", "descriptions", "at"]) || !r.text(f.id, `${where}/id`)) return;
+    if (seen.has(f.id)) r.fail(`${where}/id`, `finding '${f.id}' is declared twice`);
+    seen.add(f.id);
+    if (!(isInt(f.type) && TYPES.includes(f.type))) r.fail(`${where}/type`, `expected a problem type 1-8, got ${kind(f.type)}`);
+    if (!UNITS.includes(f.unit)) r.fail(`${where}/unit`, `expected one of ${UNITS.join(", ")}, got ${kind(f.unit)}`);
+    r.texts(f.labels, `${where}/labels`);
+    r.text(f.text, `${where}/text`);
+    r.position(f.at, `${where}/at`);
+    checkNames(r, f, where, "questions", scope);
+    checkNames(r, f, where, "deps", scope);
+    checkQuoted(r, f.descriptions, `${where}/descriptions`, scope);
+    checkExpr(r, f.rule, `${where}/rule`, scope, null, "bool");
+  });
+}
+
+/** @param {Reader} r @param {any} value @param {Scope} scope */
+function checkCategories(r, value, scope) {
+  const seen = new Set();
+  r.array(value, "/categories").forEach((c, i) => {
+    const where = `/categories/${i}`;
+    if (!r.obj(c, where, ["id", "labels", "rule", "text", "deps", "at"]) || !r.text(c.id, `${where}/id`)) return;
+    if (seen.has(c.id)) r.fail(`${where}/id`, `category '${c.id}' is declared twice`);
+    seen.add(c.id);
+    r.texts(c.labels, `${where}/labels`);
+    r.text(c.text, `${where}/text`);
+    r.position(c.at, `${where}/at`);
+    checkNames(r, c, where, "deps", scope);
     checkExpr(r, c.rule, `${where}/rule`, scope, null, "bool");
   });
 }
