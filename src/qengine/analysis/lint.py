@@ -129,14 +129,15 @@ def _missing_languages(definition: FormDef, diag: Diagnostics) -> None:
 
 
 def _unused_computed(form: Form, view: RulesView, diag: Diagnostics) -> None:
-    rules = [j.when for q in view.questions for j in q.jumps] + [c.expr for c in view.checks]
+    rules = [j.when for q in view.questions for j in q.jumps]
+    rules += [c.expr for c in (*view.checks, *view.findings, *view.categories)]
     rules += [q.value for q in view.questions if q.value is not None]
     used = {m.id for rule in rules for m in n.names(rule)}
     for q in view.questions:
         if q.value is not None and q.id not in used:
             diag.warn(q.loc, "unused_computed",
-                      f"computed value {q.id} is not used by any jump, check or other computed "
-                      "value (records still carry it)")
+                      f"computed value {q.id} is not used by any jump, check, finding or other "
+                      "computed value (records still carry it)")
 
 
 # -- how exactly representative answers stand for a question -----------------------------------
