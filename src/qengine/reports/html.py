@@ -40,6 +40,9 @@ th { background: #eee; font-weight: 600; text-align: center; }
 td.n { text-align: right; font-variant-numeric: tabular-nums; }
 td.c { text-align: center; }
 td.zero { color: #999; }
+td.label { min-width: 14em; } th.kind { min-width: 5em; }
+thead tr:last-child th { white-space: nowrap; }
+td.id { font-variant-numeric: tabular-nums; white-space: nowrap; }
 tr.sub td { font-weight: 600; background: #f6f6f6; }
 .wrap { overflow-x: auto; }
 .sign { margin: 0.3em 0 1em; white-space: pre-wrap; }
@@ -49,11 +52,16 @@ svg text { font-size: 12px; fill: #222; }
 .solved { fill: #4a8f4a; } .open { fill: #d98c2b; } .count { fill: #4a6fa5; }
 .legend span { display: inline-block; width: 0.9em; height: 0.9em; margin: 0 0.3em 0 1em;
                vertical-align: middle; }
-@media print { .wrap { overflow: visible; } h2 { break-before: page; } }
+table.ledger td.c { white-space: nowrap; }
+@page { size: A4 landscape; margin: 10mm; }
+@media print { body { margin: 0; } .wrap { overflow: visible; } h2.page { break-before: page; }
+               table { font-size: 7.5pt; } tr { break-inside: avoid; } }
 """
 
 
-CENTER = ' class="c"'
+#: The class of each ledger column: centred, the id number kept on one line, the texts left.
+LEDGER_CLASSES = (' class="c"', ' class="c"', ' class="c"', ' class="c id"', ' class="c"',
+                  ' class="c"', "", "")
 
 
 def _e(value: Any) -> str:
@@ -110,8 +118,8 @@ def _tallies(data: ReportData) -> list[str]:
         row = []
         if i in heads:
             length, label = heads[i]
-            row.append(f'<th rowspan="{length}">{_e(label)}</th>')
-        row.append(f'<td>{_e(ind.get("label") or ind["id"])}</td>')
+            row.append(f'<th class="kind" rowspan="{length}">{_e(label)}</th>')
+        row.append(f'<td class="label">{_e(ind.get("label") or ind["id"])}</td>')
         row.append(f'<td class="c">{_e(ind.get("unit"))}</td>')
         for cid in order:
             tally = cells.get((ind["id"], cid), {})
@@ -142,7 +150,7 @@ def _unit_note(indicators: list[dict[str, Any]]) -> str:
 # -- progress -----------------------------------------------------------------------------------
 
 def _progress(data: ReportData) -> list[str]:
-    out = ['<h2 id="progress">排查进度（按村、排查小组、日期）</h2>', "<table>",
+    out = ['<h2 class="page" id="progress">排查进度（按村、排查小组、日期）</h2>', "<table>",
            "<thead><tr><th>村（社区）</th><th>排查小组</th><th>日期</th><th>户数</th></tr></thead>",
            "<tbody>"]
     per_village = []
@@ -172,7 +180,7 @@ def _progress(data: ReportData) -> list[str]:
 # -- annex 3 ------------------------------------------------------------------------------------
 
 def _ledger(data: ReportData) -> list[str]:
-    out = ['<h2 id="ledger">疑似问题排查工作台账（附件3）</h2>']
+    out = ['<h2 class="page" id="ledger">疑似问题排查工作台账（附件3）</h2>']
     top = "".join(
         f'<th rowspan="2">{_e(t)}</th>' if s is None else
         (f'<th colspan="3">{_e(t)}</th>' if s == "户主姓名" else "") for t, s in LEDGER_HEADER)
@@ -180,15 +188,15 @@ def _ledger(data: ReportData) -> list[str]:
     for village, rows in ledger_by_village(data).items():
         out += [f"<h3>{_e(village)}</h3>",
                 f'<p class="sign">{_e(LEDGER_SIGNATURES)}</p>',
-                '<div class="wrap"><table>', f"<thead><tr>{top}</tr><tr>{sub}</tr></thead>",
+                '<div class="wrap"><table class="ledger">',
+                f"<thead><tr>{top}</tr><tr>{sub}</tr></thead>",
                 "<tbody>"]
         for i, row in enumerate(rows, start=1):
             cells = (row.get("number", i), row.get("village"), row.get("head_name"),
                      row.get("id_number"), category_text(row), type_text(row),
                      row.get("description"), remark_text(row))
             out.append("<tr>" + "".join(
-                f"<td{'' if k in (6, 7) else CENTER}>{_e(v)}</td>"
-                for k, v in enumerate(cells)) + "</tr>")
+                f"<td{LEDGER_CLASSES[k]}>{_e(v)}</td>" for k, v in enumerate(cells)) + "</tr>")
         if not rows:
             out.append(f'<tr><td colspan="{len(LEDGER_HEADER)}">（未发现疑似问题）</td></tr>')
         out.append("</tbody></table></div>")

@@ -50,7 +50,7 @@ from qengine.reports.write import (
 )
 
 FONT = "宋体"  # what the annexes are printed in; LibreOffice and Excel substitute a CJK font
-LEDGER_WIDTHS = (5, 11, 9, 20, 12, 15, 50, 26)  # 序号 .. 备注, in characters
+LEDGER_WIDTHS = (5, 11, 9, 20, 12, 15, 50, 28)  # 序号 .. 备注, in characters
 TALLY_WIDTHS = (13, 37, 5)  # 指标, 类别, 单位; each count column is TALLY_COUNT_WIDTH
 TALLY_COUNT_WIDTH = 5.6
 PROGRESS_WIDTHS = (16, 46, 13, 8)
@@ -133,7 +133,7 @@ def _width(text: str) -> int:
 
 def _lines(text: str, width: float) -> int:
     """How many lines ``text`` wraps to in a column ``width`` characters wide (about)."""
-    room = int(max(2.0, width))  # a CJK character (two cells) is ~1.9 column units wide
+    room = int(max(2.0, width * 1.05))  # a CJK character (two cells) is ~1.9 column units wide
     return sum(max(1, -(-_width(part) // room)) for part in text.split("\n"))
 
 
