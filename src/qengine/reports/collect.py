@@ -99,7 +99,7 @@ def _chunks(records: Any) -> Iterator[Chunk]:
 
 
 def _warn(message: str) -> None:
-    warnings.warn(message, ReportWarning, stacklevel=3)
+    warnings.warn(message, ReportWarning, stacklevel=5)  # build's caller
 
 
 def build(form: Form | str, records: Any, status: Any = None, *,
