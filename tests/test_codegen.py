@@ -352,7 +352,21 @@ def hostile_machine(base: qengine.Form, payload: str, n: int) -> dict[str, Any]:
         c["messages"] = {lang: tag for lang in c["messages"]}
         c["questions"] = [rename[q] for q in c["questions"]]
         c["deps"] = [rename.get(d, param_names.get(d, d)) for d in c["deps"]]
+    quoted = tag.replace("{", "{{").replace("}", "}}")  # a description's braces are its own
+    for f in m.get("findings", ()):
+        f["id"] = f"{tag}_{f['id']}"
+        f["text"] = tag
+        f["labels"] = {lang: tag for lang in f["labels"]}
+        f["descriptions"] = {lang: quoted for lang in f["descriptions"]}
+        f["questions"] = [rename[q] for q in f["questions"]]
+        f["deps"] = [rename[d] for d in f["deps"]]
+    for c in m.get("categories", ()):
+        c["id"] = f"{tag}_{c['id']}"
+        c["text"] = tag
+        c["labels"] = {lang: tag for lang in c["labels"]}
+        c["deps"] = [rename[d] for d in c["deps"]]
     nodes = [c["rule"] for c in m["checks"]] + [c["value"] for c in m["computed"]]
+    nodes += [c["rule"] for key in ("findings", "categories") for c in m.get(key, ())]
     nodes += [j["when"] for s in m["steps"] for j in s["jumps"]]
     while nodes:
         node = nodes.pop()
@@ -383,6 +397,9 @@ def test_payloads_in_every_string_of_a_form_never_run(tmp_path: Path, every_op: 
             rng_record = {ids[0]: 1, ids[1]: "x", ids[-1]: payload, payload: payload}
             assert_same(form, rng_record)
             assert_same(form, {i: payload for i in ids})
+            for record in (rng_record, {i: payload for i in ids}):
+                for f in form.findings(record):  # a payload is text, never run
+                    assert f.description == f"{payload}{n}"
             assert not canary.exists(), payload
     assert not canary.exists()
 
