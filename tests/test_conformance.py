@@ -116,8 +116,26 @@ def run_records(form: Form, case: dict[str, Any], *, interpret: bool = False) ->
             raise Mismatch(f"{where}: expected ParamError {item['error']!r}, got a report")
         got = {"ok": report.ok, "path": list(report.path), "record": report.record,
                "violations": [v.to_dict() for v in report.violations]}
-        for field, want in item["expect"].items():
+        expect = item["expect"]
+        if any(key in expect for key in FOUND):
+            got.update(found(form, item["record"], params, item.get("coerce", False)))
+        for field, want in expect.items():
+            if field == "descriptions":  # only the ids given, each of a finding that holds
+                got[field] = {k: got[field].get(k) for k in want}
             check(where, field, want, got[field])
+
+
+#: the expect keys read from form.findings / form.categories rather than the report
+FOUND = ("findings", "descriptions", "categories")
+
+
+def found(form: Form, record: Any, params: Any, coerce: bool) -> dict[str, Any]:
+    """What a record finds: the ids of its findings, their descriptions (the form's first
+    language) and its household categories."""
+    findings = form.findings(record, params, coerce=coerce)
+    return {"findings": [f.id for f in findings],
+            "descriptions": {f.id: f.description for f in findings},
+            "categories": form.categories(record, params, coerce=coerce)}
 
 
 def _error_of(exc: Exception) -> dict[str, Any]:
@@ -254,6 +272,11 @@ def test_the_runner_catches_a_wrong_expectation() -> None:
     assert first is not None
     with pytest.raises(Mismatch, match="current"):
         run_steps(form, {"id": "x", "steps": [{"back": None, "expect": {"current": "nope"}}]})
+    run_records(form, {"id": "x", "records": [
+        {"record": {}, "expect": {"findings": [], "categories": ["registered_not_exited"]}}]})
+    for wrong in ({"findings": ["dropout"]}, {"categories": []}, {"descriptions": {"dropout": "x"}}):
+        with pytest.raises(Mismatch, match=next(iter(wrong))):
+            run_records(form, {"id": "x", "records": [{"record": {}, "expect": wrong}]})
     assert not violations_match([{"rule": "r"}], [])
     assert not violations_match([], [{"rule": "r"}])
     assert not same(1, True) and not same("1", 1) and same(5, 5.0)

@@ -85,8 +85,25 @@ function runRecords(form, c) {
     if ("error" in item) throw new Mismatch(`${where}: expected ParamError ${item.error}, got a report`);
     /** @type {Record<string, any>} */
     const got = { ok: report.ok, path: report.path, record: report.record, violations: report.violations.map(plainViolation) };
-    for (const [field, want] of Object.entries(item.expect)) check(where, field, want, got[field]);
+    if (FOUND.some((key) => key in item.expect)) Object.assign(got, found(form, item.record, params, item.coerce ?? false));
+    for (const [field, want] of Object.entries(item.expect)) {
+      // descriptions: only the ids given, each of a finding that holds
+      if (field === "descriptions") got[field] = Object.fromEntries(Object.keys(want).map((k) => [k, got[field][k] ?? null]));
+      check(where, field, want, got[field]);
+    }
   });
+}
+
+/** The expect keys read from form.findings / form.categories rather than the report. */
+const FOUND = ["findings", "descriptions", "categories"];
+
+/** What a record finds: its findings' ids and descriptions (the form's first language), its categories.
+ * @param {any} form @param {any} record @param {any} params @param {boolean} coerce */
+function found(form, record, params, coerce) {
+  const findings = form.findings(record, params, { coerce });
+  return { findings: findings.map((/** @type {any} */ f) => f.id),
+    descriptions: Object.fromEntries(findings.map((/** @type {any} */ f) => [f.id, f.description])),
+    categories: form.categories(record, params, { coerce }) };
 }
 
 /** @param {any} exc */
@@ -182,5 +199,11 @@ test("the runner catches a wrong expectation (it is no rubber stamp)", () => {
   assert.throws(() => runCase({ steps: [...whole, { submit: null, error: "errors" }] }, machine), Mismatch);
   runCase({ steps: [...whole, { submit: null, expect: { finished: true } }] }, machine);
   assert.ok(!violationsMatch([{ rule: "r" }], []) && !violationsMatch([], [{ rule: "r" }]));
+  const annex6 = JSON.parse(readFileSync(join(suite, "compiled", "annex6.json"), "utf8")).machines.annex6;
+  const silent = { records: [{ record: {}, expect: { findings: [], categories: ["registered_not_exited"] } }] };
+  runCase(silent, annex6);
+  assert.throws(() => runCase({ records: [{ record: {}, expect: { findings: ["dropout"] } }] }, annex6), Mismatch);
+  assert.throws(() => runCase({ records: [{ record: {}, expect: { categories: [] } }] }, annex6), Mismatch);
+  assert.throws(() => runCase({ records: [{ record: {}, expect: { descriptions: { dropout: "x" } } }] }, annex6), Mismatch);
   assert.ok(!same(1, true) && !same("1", 1) && same(5, 5.0) && !same({ a: 1 }, { a: 1, b: 2 }));
 });
