@@ -61,7 +61,7 @@ def write_xlsx(data: ReportData, path: str | Path | IO[bytes]) -> None:
     import openpyxl  # loaded only when a workbook is written
 
     book = openpyxl.Workbook()
-    styles = _Styles()
+    styles = _Styles(book)
     tallies = book.active
     _tallies_sheet(tallies, data, styles)
     _progress_sheet(book.create_sheet(), data, styles)
@@ -75,11 +75,15 @@ def write_xlsx(data: ReportData, path: str | Path | IO[bytes]) -> None:
 
 
 class _Styles:
-    """The few cell styles the sheets share (openpyxl styles are values: made once)."""
+    """The few cell styles the sheets share, each combination a named style of the workbook:
+    one assignment per cell (setting font, border, alignment one by one costs a lookup each,
+    which is most of the time of a large ledger)."""
 
-    def __init__(self) -> None:
+    def __init__(self, book: Any) -> None:
         from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
+        self.book = book
+        self.named: dict[tuple[int, ...], str] = {}
         thin = Side(style="thin", color="000000")
         self.border = Border(left=thin, right=thin, top=thin, bottom=thin)
         self.title = Font(name=FONT, size=16, bold=True)
@@ -89,6 +93,23 @@ class _Styles:
         self.fill = PatternFill("solid", fgColor="EEEEEE")
         self.center = Alignment(horizontal="center", vertical="center", wrap_text=True)
         self.left = Alignment(horizontal="left", vertical="center", wrap_text=True)
+
+    def name(self, font: Any, align: Any, border: Any, fill: Any, text: bool) -> str:
+        """The named style of this combination (made the first time it is asked for)."""
+        key = (id(font), id(align), id(border), id(fill), text)
+        name = self.named.get(key)
+        if name is None:
+            from openpyxl.styles import NamedStyle
+
+            name = f"qengine {len(self.named) + 1}"
+            style = NamedStyle(name=name, number_format="@" if text else "General")
+            for attr, value in (("font", font), ("alignment", align), ("border", border),
+                                ("fill", fill)):
+                if value is not None:
+                    setattr(style, attr, value)
+            self.book.add_named_style(style)
+            self.named[key] = name
+        return name
 
 
 def _text(value: Any) -> Any:
@@ -102,17 +123,13 @@ def _text(value: Any) -> Any:
     return guard_formula(str(value))
 
 
-def _put(sheet: Any, row: int, col: int, value: Any, font: Any = None, align: Any = None,
-         border: Any = None, fill: Any = None, text: bool = False) -> Any:
+def _put(st: _Styles, sheet: Any, row: int, col: int, value: Any, font: Any = None,
+         align: Any = None, border: Any = None, fill: Any = None, text: bool = False) -> Any:
     cell = sheet.cell(row=row, column=col)
     cell.value = _text(value)
     if isinstance(cell.value, str):
         cell.data_type = "s"  # never a formula, whatever openpyxl guesses
-    if text:
-        cell.number_format = "@"
-    for attr, style in (("font", font), ("alignment", align), ("border", border), ("fill", fill)):
-        if style is not None:
-            setattr(cell, attr, style)
+    cell.style = st.name(font, align, border, fill, text)
     return cell
 
 
@@ -183,10 +200,10 @@ def _ledger_sheet(sheet: Any, village: str, rows: list[dict[str, Any]], st: _Sty
     total_width = sum(LEDGER_WIDTHS)
     place = village if village not in ("", NO_VILLAGE) else "\u3000" * 6
     title = f"{place}2020年脱贫质量“回头看”疑似问题排查工作台账"
-    _put(sheet, 1, 1, title, st.title, st.center)
+    _put(st, sheet, 1, 1, title, st.title, st.center)
     _merge(sheet, 1, 1, 1, ncol)
     sheet.row_dimensions[1].height = 32
-    _put(sheet, 2, 1, LEDGER_SIGNATURES, st.bold, st.left)
+    _put(st, sheet, 2, 1, LEDGER_SIGNATURES, st.bold, st.left)
     _merge(sheet, 2, 1, 2, ncol)
     sheet.row_dimensions[2].height = 30
     # the two-level header: 农户基本情况 over three columns, the others merged down both rows
@@ -194,15 +211,15 @@ def _ledger_sheet(sheet: Any, village: str, rows: list[dict[str, Any]], st: _Sty
     while col <= ncol:
         top, sub = LEDGER_HEADER[col - 1]
         if sub is None:
-            _put(sheet, 3, col, top, st.head_font, st.center, fill=st.fill)
+            _put(st, sheet, 3, col, top, st.head_font, st.center, fill=st.fill)
             _merge(sheet, 3, col, 4, col, st)
             col += 1
             continue
         span = sum(1 for t, s in LEDGER_HEADER if t == top and s is not None)
-        _put(sheet, 3, col, top, st.head_font, st.center, fill=st.fill)
+        _put(st, sheet, 3, col, top, st.head_font, st.center, fill=st.fill)
         _merge(sheet, 3, col, 3, col + span - 1, st)
         for i in range(span):
-            _put(sheet, 4, col + i, LEDGER_HEADER[col - 1 + i][1], st.head_font, st.center,
+            _put(st, sheet, 4, col + i, LEDGER_HEADER[col - 1 + i][1], st.head_font, st.center,
                  st.border, st.fill)
         col += span
     for r in (3, 4):
@@ -217,20 +234,20 @@ def _ledger_sheet(sheet: Any, village: str, rows: list[dict[str, Any]], st: _Sty
                   category_text(row), type_text(row), row.get("description"), remark_text(row))
         for c, value in enumerate(values, start=1):
             align = st.left if c in (7, 8) else st.center
-            _put(sheet, r, c, value, st.body, align, st.border, text=c == 4)
+            _put(st, sheet, r, c, value, st.body, align, st.border, text=c == 4)
         lines = max(_lines(str(values[6] or ""), LEDGER_WIDTHS[6]),
                     _lines(str(values[7] or ""), LEDGER_WIDTHS[7]),
                     _lines(str(values[4] or ""), LEDGER_WIDTHS[4]), 1)
         sheet.row_dimensions[r].height = max(20, 14 * lines + 4)
         r += 1
     if not rows:
-        _put(sheet, r, 1, "（未发现疑似问题）", st.body, st.center)
+        _put(st, sheet, r, 1, "（未发现疑似问题）", st.body, st.center)
         _merge(sheet, r, 1, r, ncol, st)
         sheet.row_dimensions[r].height = 22
         r += 1
     r += 1
     for note in LEDGER_NOTES:
-        _put(sheet, r, 1, note, st.bold if note.endswith("：") else st.body, st.left)
+        _put(st, sheet, r, 1, note, st.bold if note.endswith("：") else st.body, st.left)
         _merge(sheet, r, 1, r, ncol)
         sheet.row_dimensions[r].height = max(16, 14 * _lines(note, total_width) + 4)
         r += 1
@@ -248,31 +265,31 @@ def _tallies_sheet(sheet: Any, data: ReportData, st: _Styles) -> None:
     _set_widths(sheet, (*TALLY_WIDTHS, *([TALLY_COUNT_WIDTH] * (3 * len(order)))))
     villages = {str(row.get("village") or "") for row in data.progress} - {""}
     place = next(iter(villages)) if len(villages) == 1 else "\u3000" * 6 + "村（社区）"
-    _put(sheet, 1, 1, f"{place}“回头看”整改成效统计表", st.title, st.center)
+    _put(st, sheet, 1, 1, f"{place}“回头看”整改成效统计表", st.title, st.center)
     _merge(sheet, 1, 1, 1, ncol)
     sheet.row_dimensions[1].height = 32
     # four header rows: 指标/类别/单位 merged down all four; the title of the counts over them all;
     # the groups; the categories of a group (a lone category merged down two rows); 小计/已解决/正在解决
     for c, label in enumerate(("指标", "类别", "单位"), start=1):
-        _put(sheet, 2, c, label, st.head_font, st.center)
+        _put(st, sheet, 2, c, label, st.head_font, st.center)
         _merge(sheet, 2, c, 5, c, st)
-    _put(sheet, 2, 4, "“回头看”发现问题解决情况", st.head_font, st.center)
+    _put(st, sheet, 2, 4, "“回头看”发现问题解决情况", st.head_font, st.center)
     _merge(sheet, 2, 4, 2, ncol, st)
     col = 4
     for group in groups:
         span = 3 * len(group.columns)
-        _put(sheet, 3, col, group.label, st.head_font, st.center)
+        _put(st, sheet, 3, col, group.label, st.head_font, st.center)
         if len(group.columns) == 1 and not group.columns[0][1]:
             _merge(sheet, 3, col, 4, col + 2, st)
         else:
             _merge(sheet, 3, col, 3, col + span - 1, st)
             for i, (_cid, label) in enumerate(group.columns):
-                _put(sheet, 4, col + 3 * i, label, st.head_font, st.center)
+                _put(st, sheet, 4, col + 3 * i, label, st.head_font, st.center)
                 _merge(sheet, 4, col + 3 * i, 4, col + 3 * i + 2, st)
         for i in range(span):
             label = STATUS_COLUMNS[i % 3]
             label = label[:2] + "\n" + label[2:] if len(label) > 3 else label  # 正在 / 解决
-            _put(sheet, 5, col + i, label, st.head_font, st.center, st.border)
+            _put(st, sheet, 5, col + i, label, st.head_font, st.center, st.border)
         col += span
     for r in range(2, 6):
         for c in range(1, ncol + 1):
@@ -286,24 +303,24 @@ def _tallies_sheet(sheet: Any, data: ReportData, st: _Styles) -> None:
     first = 6
     for i, ind in enumerate(indicators):
         r = first + i
-        _put(sheet, r, 2, ind.get("label") or ind["id"], st.body, st.left, st.border)
-        _put(sheet, r, 3, ind.get("unit"), st.body, st.center, st.border)
+        _put(st, sheet, r, 2, ind.get("label") or ind["id"], st.body, st.left, st.border)
+        _put(st, sheet, r, 3, ind.get("unit"), st.body, st.center, st.border)
         for j, cid in enumerate(order):
             tally = cells.get((ind["id"], cid), {})
             values = (tally.get("total", 0), tally.get("solved", 0), tally.get("in_progress", 0))
             for k, value in enumerate(values):
-                _put(sheet, r, 4 + 3 * j + k, value, st.body, st.center, st.border)
+                _put(st, sheet, r, 4 + 3 * j + k, value, st.body, st.center, st.border)
         lines = _lines(str(ind.get("label") or ""), TALLY_WIDTHS[1])
         sheet.row_dimensions[r].height = max(18, 14 * lines + 4)
     for start, length, label in type_runs(indicators):
-        _put(sheet, first + start, 1, label, st.body, st.center, st.border)
+        _put(st, sheet, first + start, 1, label, st.body, st.center, st.border)
         _merge(sheet, first + start, 1, first + start + length - 1, 1, st)
     r = first + len(indicators)
     if not indicators:
-        _put(sheet, r, 1, "（表单未声明指标）", st.body, st.center)
+        _put(st, sheet, r, 1, "（表单未声明指标）", st.body, st.center)
         _merge(sheet, r, 1, r, ncol, st)
         r += 1
-    _put(sheet, r + 1, 1, TALLIES_SIGNATURES, st.bold, st.left)
+    _put(st, sheet, r + 1, 1, TALLIES_SIGNATURES, st.bold, st.left)
     _merge(sheet, r + 1, 1, r + 1, ncol)
     sheet.row_dimensions[r + 1].height = 30
     sheet.freeze_panes = "D6"
@@ -316,15 +333,15 @@ def _progress_sheet(sheet: Any, data: ReportData, st: _Styles) -> None:
     sheet.title = "进度"
     ncol = len(PROGRESS_WIDTHS)
     _set_widths(sheet, PROGRESS_WIDTHS)
-    _put(sheet, 1, 1, f"{data.form_title}：排查进度", st.title, st.center)
+    _put(st, sheet, 1, 1, f"{data.form_title}：排查进度", st.title, st.center)
     _merge(sheet, 1, 1, 1, ncol)
     sheet.row_dimensions[1].height = 32
     line = counts_line(data)
-    _put(sheet, 2, 1, line, st.body, st.left)
+    _put(st, sheet, 2, 1, line, st.body, st.left)
     _merge(sheet, 2, 1, 2, ncol)
     sheet.row_dimensions[2].height = max(18, 14 * _lines(line, sum(PROGRESS_WIDTHS)) + 4)
     for c, label in enumerate(("村（社区）", "排查小组", "日期", "户数"), start=1):
-        _put(sheet, 3, c, label, st.head_font, st.center, st.border, st.fill)
+        _put(st, sheet, 3, c, label, st.head_font, st.center, st.border, st.fill)
     sheet.row_dimensions[3].height = 20
     r = 4
 
@@ -332,10 +349,10 @@ def _progress_sheet(sheet: Any, data: ReportData, st: _Styles) -> None:
         nonlocal r
         font = st.bold if bold else st.body
         # the village on every line (not merged): a village can run over a page break
-        _put(sheet, r, 1, village, font, st.center, st.border)
-        _put(sheet, r, 2, team, font, st.center if bold else st.left, st.border)
-        _put(sheet, r, 3, day, font, st.center, st.border, text=True)
-        _put(sheet, r, 4, count, font, st.center, st.border)
+        _put(st, sheet, r, 1, village, font, st.center, st.border)
+        _put(st, sheet, r, 2, team, font, st.center if bold else st.left, st.border)
+        _put(st, sheet, r, 3, day, font, st.center, st.border, text=True)
+        _put(st, sheet, r, 4, count, font, st.center, st.border)
         height = max(_lines(team, PROGRESS_WIDTHS[1]), _lines(village, PROGRESS_WIDTHS[0]))
         sheet.row_dimensions[r].height = max(18, 14 * height + 4)
         r += 1
@@ -348,9 +365,9 @@ def _progress_sheet(sheet: Any, data: ReportData, st: _Styles) -> None:
     days = progress_by_day(data)
     for day, count in days:
         line("按日期", "各村（社区）合计", day, count)
-    _put(sheet, r, 1, "总计", st.bold, st.center, st.border)
+    _put(st, sheet, r, 1, "总计", st.bold, st.center, st.border)
     _merge(sheet, r, 1, r, 3, st)
-    _put(sheet, r, 4, sum(count for _, count in days), st.bold, st.center, st.border)
+    _put(st, sheet, r, 4, sum(count for _, count in days), st.bold, st.center, st.border)
     sheet.freeze_panes = "A4"
     _print_setup(sheet, "3:3", ncol)
 
