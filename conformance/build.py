@@ -46,16 +46,30 @@ _Loader.yaml_implicit_resolvers = {
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
 
 
+_MERGE = "tag:yaml.org,2002:merge"
+
+
 def _mapping(loader: _Loader, node: yaml.MappingNode) -> dict[Any, Any]:
+    """A mapping; ``<<: *anchor`` (or a list of anchors, the first winning) merges another
+    mapping in, and the keys written beside it override the merged ones."""
     out: dict[Any, Any] = {}
+    merged: dict[Any, Any] = {}
     for key_node, value_node in node.value:
+        mark = key_node.start_mark
+        where = f"{mark.name}:{mark.line + 1}:{mark.column + 1}"
+        if key_node.tag == _MERGE:
+            value = loader.construct_object(value_node, deep=True)
+            for part in reversed(value if isinstance(value, list) else [value]):
+                if not isinstance(part, dict):
+                    raise CaseError(f"{where}: '<<' merges a mapping (an alias such as "
+                                    f"*household), not a {type(part).__name__}")
+                merged.update(part)
+            continue
         key = loader.construct_object(key_node, deep=True)
         if key in out:
-            mark = key_node.start_mark
-            raise CaseError(f"{mark.name}:{mark.line + 1}:{mark.column + 1}: key {key!r} is "
-                            "written twice")
+            raise CaseError(f"{where}: key {key!r} is written twice")
         out[key] = loader.construct_object(value_node, deep=True)
-    return out
+    return {**merged, **out} if merged else out
 
 
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)

@@ -254,6 +254,30 @@ def test_a_broken_case_file_is_refused_with_where_and_what(tmp_path: Path) -> No
         build.compile_file(bad)
 
 
+def test_a_record_may_merge_another_and_override_its_answers(tmp_path: Path) -> None:
+    """``<<: *anchor`` merges a mapping written earlier (a list of them: the first wins); the keys
+    beside it override the merged ones, and a key written twice beside it is still an error."""
+    build = _build_module()
+    path = tmp_path / "m.yaml"
+    path.write_text("title: t\ncases:\n  - id: a\n    about: x\n    form: annex6\n    records:\n"
+                    "      - {record: &base {county: a, q2: 1}, expect: {ok: false}}\n"
+                    "      - {record: {<<: *base, q2: 2, q3: 1}, expect: {ok: false}}\n"
+                    "      - {record: {<<: [*base, {q2: 9, q4: 2}]}, expect: {ok: false}}\n",
+                    encoding="utf-8")
+    records = [r["record"] for r in build.read_cases(path)["cases"][0]["records"]]
+    assert records == [{"county": "a", "q2": 1}, {"county": "a", "q2": 2, "q3": 1},
+                       {"county": "a", "q2": 1, "q4": 2}]
+    path.write_text("title: t\ncases:\n  - {id: a, about: x, form: annex6, records: "
+                    "[{record: {<<: 5}, expect: {ok: false}}]}\n", encoding="utf-8")
+    with pytest.raises(build.CaseError, match=r"m\.yaml:3:\d+: '<<' merges a mapping"):
+        build.read_cases(path)
+    path.write_text("title: t\ncases:\n  - {id: a, about: x, form: annex6, records: "
+                    "[{record: {<<: {q2: 1}, q3: 1, q3: 2}, expect: {ok: false}}]}\n",
+                    encoding="utf-8")
+    with pytest.raises(build.CaseError, match="key 'q3' is written twice"):
+        build.read_cases(path)
+
+
 def test_dates_in_cases_stay_text(tmp_path: Path) -> None:
     build = _build_module()
     path = tmp_path / "d.yaml"
