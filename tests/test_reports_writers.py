@@ -287,6 +287,8 @@ def test_the_page_is_self_contained() -> None:
     assert "://" not in page and "url(" not in page
     assert all(not a.get(k) for _, a in parsed.tags for k in ("src", "href"))
     assert names.count("svg") == 3 and names.count("style") == 1
+    csp = [a for t, a in parsed.tags if t == "meta" and a.get("http-equiv")]
+    assert csp and "default-src 'none'" in (csp[0]["content"] or "")
     assert names.count("table") == 2 + 2  # tallies, progress, a ledger per village
 
 
