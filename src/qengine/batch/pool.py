@@ -272,8 +272,9 @@ class Worker:
                         (), (), ()))
                 continue
             record = report.record
-            values = {**params, **record}
             shown = tuple(_shown(record.get(f)) for f in fields)
+            values = record  # the report's own dict, dropped after this: params join it
+            values.update(params)  # (a param name is never a question id)
             append((number, source, True, bool(errors), None, shown,
                     tuple(categories_from(values)),
                     tuple((f.id, f.type, f.description) for f in findings_from(values))))
