@@ -4,6 +4,7 @@ and the dispatch, on reports built by hand and on one built from annex 6 records
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import json
 from html.parser import HTMLParser
@@ -199,6 +200,15 @@ def test_workbook_text_from_records_is_never_a_formula(tmp_path: Path) -> None:
     assert sheet["G5"].value == "'@SUM(1+1)"
     assert sheet["B5"].value == "'+村/[x]"
     assert all(c.data_type != "f" for s in book.worksheets for row in s.iter_rows() for c in row)
+
+
+@pytest.mark.filterwarnings("error::pytest.PytestUnraisableExceptionWarning")
+def test_a_path_that_cannot_be_written_fails_cleanly(tmp_path: Path) -> None:
+    """No folder to write in: the OSError, and no half-written sheet left behind to complain."""
+    with pytest.raises(FileNotFoundError):
+        write_xlsx(_data(), tmp_path / "missing" / "r.xlsx")
+    gc.collect()
+    assert not (tmp_path / "missing").exists()
 
 
 def test_an_empty_report_still_makes_a_workbook(tmp_path: Path) -> None:

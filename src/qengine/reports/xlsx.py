@@ -20,6 +20,8 @@ formula: one that starts like a formula gets a leading ``'``.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -60,8 +62,26 @@ def write_xlsx(data: ReportData, path: str | Path | IO[bytes]) -> None:
     """Write ``data`` as a workbook to ``path`` (a file name or a binary file object)."""
     import openpyxl  # loaded only when a workbook is written
 
-    # write-only: the rows of a large ledger go to the file as they are made, not kept as cells
+    # write-only: the rows of a large ledger go out as they are made, not kept as cells. The
+    # workbook is made in memory (compressed) and written at the end: a path that cannot be
+    # written fails after every sheet is closed, never with half-written sheets left to the
+    # garbage collector (which would print their tracebacks).
     book = openpyxl.Workbook(write_only=True)
+    buffer = io.BytesIO()
+    try:
+        _sheets(book, data)
+    except BaseException:
+        with contextlib.suppress(Exception):
+            book.save(io.BytesIO())  # closes the sheets begun
+        raise
+    book.save(buffer)
+    if isinstance(path, (str, Path)):
+        Path(path).write_bytes(buffer.getvalue())
+    else:
+        path.write(buffer.getvalue())
+
+
+def _sheets(book: Any, data: ReportData) -> None:
     styles = _Styles(book)
     _tallies_sheet(_Grid(book.create_sheet("统计表"), styles), data, styles)
     _progress_sheet(_Grid(book.create_sheet("进度"), styles), data, styles)
@@ -71,7 +91,6 @@ def write_xlsx(data: ReportData, path: str | Path | IO[bytes]) -> None:
         _ledger_sheet(_Grid(sheet, styles), village, rows, styles)
     if not data.ledger and not data.progress:
         _ledger_sheet(_Grid(book.create_sheet("台账"), styles), "", [], styles)
-    book.save(path)
 
 
 class _Styles:
