@@ -2,7 +2,8 @@
 (valid, invalid, perturbed with junk, entered text, labels, blanks, unknown keys, param overrides)
 and interview scripts for each bundled form, and one long-lived node process (js/tools/agree.mjs,
 fed JSON lines, one per test session) must give exactly what the Python runtime gives: the
-violations, path and canonical record of a validation, and the interview state after every step,
+violations, path and canonical record of a validation, the findings (every field, descriptions in
+each language) and household categories of a record, and the interview state after every step,
 also when a snapshot of one runtime is resumed in the other.
 
 Values are compared type-strictly, key order included, as JSON text. Left out, as known gaps
@@ -32,7 +33,7 @@ from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import strategies as st
 
 import qengine
-from qengine.errors import AnswerError, ParamError, SnapshotError, SubmitError
+from qengine.errors import AnswerError, ParamError, RecordError, SnapshotError, SubmitError
 from qengine.testing import answers, invalid_records, records
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -201,6 +202,8 @@ def error_of(exc: Exception, form: qengine.Form) -> dict[str, Any]:
                 "violations": [v.to_dict() for v in exc.violations]}
     if isinstance(exc, SnapshotError):
         return {"type": "SnapshotError", "code": exc.code, "message": str(exc)}
+    if isinstance(exc, RecordError):
+        return {"type": "RecordError", "code": exc.code, "message": str(exc)}
     assert isinstance(exc, ParamError)
     return {"type": "ParamError", "code": exc.code, "param": exc.name, "message": str(exc)}
 
@@ -217,6 +220,16 @@ def py_validate(form: qengine.Form, record: Any, params: Any, coerce: bool) -> d
         return {"refused": error_of(exc, form)}
     return {"report": {"ok": report.ok, "violations": [v.to_dict() for v in report.violations],
                        "path": list(report.path), "record": report.record}}
+
+
+def py_findings(form: qengine.Form, record: Any, params: Any, coerce: bool) -> dict[str, Any]:
+    """The reply agree.mjs gives to a findings request, from Python's ``form.findings`` and
+    ``form.categories``."""
+    try:
+        return {"findings": [f.to_dict() for f in form.findings(record, params, coerce=coerce)],
+                "categories": form.categories(record, params, coerce=coerce)}
+    except (ParamError, RecordError) as exc:
+        return {"refused": error_of(exc, form)}
 
 
 def state(iv: Any) -> dict[str, Any]:
@@ -547,12 +560,15 @@ def test_the_questions_agree(node: Node, name: str) -> None:
 
 
 def check_validate(node: Node, name: str, record: Any, params: Any) -> None:
+    """The same report, findings and categories, strict and with coerce=True."""
     form = FORMS[name]
     for coerce in (False, True):
-        js = node.ask({"op": "validate", "form": name, "record": record, "params": params,
-                       "coerce": coerce})
-        same(js, py_validate(form, record, params, coerce),
-             f"{name} coerce={coerce} params={params!r} record={record!r}")
+        request = {"form": name, "record": record, "params": params, "coerce": coerce}
+        where = f"{name} coerce={coerce} params={params!r} record={record!r}"
+        same(node.ask({"op": "validate", **request}), py_validate(form, record, params, coerce),
+             where)
+        same(node.ask({"op": "findings", **request}), py_findings(form, record, params, coerce),
+             f"findings: {where}")
 
 
 @RECORDS
@@ -560,7 +576,8 @@ def check_validate(node: Node, name: str, record: Any, params: Any) -> None:
 @given(data=st.data())
 def test_validate_agrees(node: Node, name: str, data: st.DataObject) -> None:
     """Strict and coerce validation of drawn and perturbed records: the same violations (rule,
-    severity, questions, message, messages, in order), path and canonical record."""
+    severity, questions, message, messages, in order), path and canonical record; the same
+    findings (to_dict, in order) and categories."""
     record = data.draw(perturbed(FORMS[name]))
     assume(not in_gap(record))
     check_validate(node, name, record, None)

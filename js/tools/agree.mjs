@@ -7,6 +7,8 @@
 //                                                          params, questions: [toDict(), ...]}
 //   {"op": "validate", "form": N, "record": R, "params": P, "coerce": B}
 //                                                      -> {"report": {ok, violations, path, record}}
+//   {"op": "findings", "form": N, "record": R, "params": P, "coerce": B}
+//                                                      -> {"findings": [toDict(), ...], categories: [id, ...]}
 //   {"op": "script", "form": N, "params": P, "steps": [S, ...]}
 //                                                      -> {"start": E | null, "steps": [T, ...]}
 //   {"op": "unicode"}                                  -> {"version": V, "runs": [[lo, hi, c], ...]}
@@ -17,14 +19,16 @@
 // refused the interview goes on unchanged). Its reply T holds the state after the step (see
 // stateOf), "returned" (the id of the question answer/back/forward/goto return, or null), "error"
 // for an AnswerError, SubmitError, SnapshotError or ParamError (see errorOf) and "record" for a
-// submit. E is the ParamError of a refused `params`; then there are no steps.
+// submit. E is the ParamError of a refused `params`; then there are no steps. A validate or
+// findings request refused (ParamError; RecordError for a findings record that is no mapping)
+// replies {"refused": E}.
 //
 // "unicode" gives the code points the runtime's own Unicode tables (node's ICU) class as not
 // printable (c = 1, the class describe() escapes) or as decimal digits (c = 2, the digits numbers
 // are read in), as runs of code points lo..hi; a test leaves out the characters Python's
 // unicodedata classes otherwise (a known gap: newly assigned characters, js/README.md).
 import { createInterface } from "node:readline";
-import { AnswerError, loadMachine, ParamError, SnapshotError, SubmitError } from "../src/index.js";
+import { AnswerError, loadMachine, ParamError, RecordError, SnapshotError, SubmitError } from "../src/index.js";
 
 /** @type {Map<string, import("../src/form.js").Form>} */
 const forms = new Map();
@@ -44,6 +48,7 @@ function errorOf(exc, langs) {
   if (exc instanceof SubmitError) return { type: "SubmitError", code: exc.code, violations: exc.violations };
   if (exc instanceof SnapshotError) return { type: "SnapshotError", code: exc.code, message: exc.message };
   if (exc instanceof ParamError) return { type: "ParamError", code: exc.code, param: exc.param, message: exc.message };
+  if (exc instanceof RecordError) return { type: "RecordError", code: exc.code, message: exc.message };
   throw exc;
 }
 
@@ -59,6 +64,18 @@ function validate(req) {
   const form = formOf(req);
   try {
     return { report: form.validate(req.record, { params: req.params ?? null, coerce: Boolean(req.coerce) }) };
+  } catch (exc) {
+    return { refused: errorOf(exc, form.languages) };
+  }
+}
+
+/** @param {any} req */
+function findings(req) {
+  const form = formOf(req);
+  const options = { coerce: Boolean(req.coerce) };
+  try {
+    return { findings: form.findings(req.record, req.params ?? null, options).map((f) => f.toDict()),
+      categories: form.categories(req.record, req.params ?? null, options) };
   } catch (exc) {
     return { refused: errorOf(exc, form.languages) };
   }
@@ -138,6 +155,7 @@ function handle(line) {
         questions: form.questions.map((q) => q.toDict()) };
     }
     case "validate": return validate(req);
+    case "findings": return findings(req);
     case "script": return script(req);
     case "unicode": return unicodeRuns();
     default: throw new Error(`unknown op ${JSON.stringify(req.op)}`);
