@@ -202,6 +202,21 @@ def test_workbook_text_from_records_is_never_a_formula(tmp_path: Path) -> None:
     assert all(c.data_type != "f" for s in book.worksheets for row in s.iter_rows() for c in row)
 
 
+def test_characters_no_file_can_hold_are_replaced(tmp_path: Path) -> None:
+    """A control character or a lone surrogate in a record becomes U+FFFD in every format,
+    instead of stopping the report."""
+    data = _data(head_name="a\x00b\x1bc\ud800d", village="村\x0b")
+    write_xlsx(data, tmp_path / "r.xlsx")
+    book = openpyxl.load_workbook(tmp_path / "r.xlsx")
+    assert book.sheetnames[2] == "台账 村\ufffd"
+    assert book[book.sheetnames[2]]["C5"].value == "a\ufffdb\ufffdc\ufffdd"
+    paths = write_csv(data, tmp_path / "csv")
+    assert _read_csv(paths[0])[0]["head_name"] == "a\ufffdb\ufffdc\ufffdd"
+    assert "a\ufffdb\ufffdc\ufffdd" in to_bytes(data, "html").decode("utf-8")
+    # JSON keeps the text as it is: the control characters and the surrogate as escapes
+    assert json.loads(to_bytes(data, "json"))["ledger"][0]["head_name"] == "a\x00b\x1bc\ud800d"
+
+
 @pytest.mark.filterwarnings("error::pytest.PytestUnraisableExceptionWarning")
 def test_a_path_that_cannot_be_written_fails_cleanly(tmp_path: Path) -> None:
     """No folder to write in: the OSError, and no half-written sheet left behind to complain."""

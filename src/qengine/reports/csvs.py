@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from qengine.reports.data import ReportData
+from qengine.reports.write import writable
 
 #: The contract's fields of each table, in order (docs/reports.md); extra keys follow them.
 FIELDS: dict[str, tuple[str, ...]] = {
@@ -29,7 +30,9 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def guard_formula(text: str) -> str:
-    """``text`` with a ``'`` in front when a spreadsheet would read it as a formula."""
+    """``text`` made writable (:func:`qengine.reports.write.writable`), with a ``'`` in front
+    when a spreadsheet would read it as a formula."""
+    text = writable(text)
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 

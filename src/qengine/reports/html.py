@@ -28,6 +28,7 @@ from qengine.reports.write import (
     tally_cells,
     type_runs,
     type_text,
+    writable,
 )
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
@@ -66,7 +67,7 @@ LEDGER_CLASSES = (' class="c"', ' class="c"', ' class="c"', ' class="c id"', ' c
 
 
 def _e(value: Any) -> str:
-    return escape("" if value is None else str(value), quote=True)
+    return escape(writable("" if value is None else str(value)), quote=True)
 
 
 def render_html(data: ReportData) -> str:

@@ -10,6 +10,7 @@ indicator rows of one problem type, the villages in order, the progress totals.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -89,7 +90,9 @@ def render_text(data: ReportData, fmt: str) -> str:
     newline; not indented, which would take the json module's pure-Python encoder, ~3x slower
     on a large report)."""
     if fmt == "json":
-        return json.dumps(data.to_dict(), ensure_ascii=False) + "\n"
+        text = json.dumps(data.to_dict(), ensure_ascii=False) + "\n"
+        # a lone surrogate (a record may hold one) has no UTF-8: written as its JSON escape
+        return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
     if fmt == "html":
         from qengine.reports.html import render_html
 
@@ -113,6 +116,20 @@ def to_bytes(data: ReportData, fmt: str) -> bytes:
 
 
 # -- the layout every writer shares -------------------------------------------------------------
+
+#: What no file format here can hold: the control characters XML 1.0 forbids (a workbook is XML),
+#: lone surrogates (no UTF-8 for them) and the two non-characters U+FFFE, U+FFFF.
+UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def writable(text: str) -> str:
+    """``text`` with every character no writer can write replaced by U+FFFD (records are
+    untrusted: a stray control character must not stop a report)."""
+    return UNWRITABLE.sub("\ufffd", text)
+
 
 def circled(number: Any) -> str:
     """①..⑳ for 1..20, the digits otherwise (annex 3 numbers its problem types so)."""

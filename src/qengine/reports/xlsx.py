@@ -49,6 +49,7 @@ from qengine.reports.write import (
     tally_cells,
     type_runs,
     type_text,
+    writable,
 )
 
 FONT = "宋体"  # what the annexes are printed in; LibreOffice and Excel substitute a CJK font
@@ -253,7 +254,7 @@ _BAD_NAME = re.compile(r"[\[\]:*?/\\]")
 
 def _sheet_name(wanted: str, taken: set[str]) -> str:
     """A valid, unused sheet name: Excel forbids []:*?/\\, a ' at either end and > 31 characters."""
-    base = _BAD_NAME.sub("_", wanted).strip("'")[:31] or "台账"
+    base = _BAD_NAME.sub("_", writable(wanted)).strip("'")[:31] or "台账"
     name, n = base, 2
     while name.lower() in taken or name.lower() == "history":
         suffix = f" ({n})"
