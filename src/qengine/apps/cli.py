@@ -363,19 +363,15 @@ def cmd_report(args: argparse.Namespace) -> int:
 def _write_report(data: Any, fmt: str, out: str | None) -> str | None:
     """Write the report; the path written (None for standard output)."""
     try:
-        from qengine.reports.write import write
-    except ImportError:  # pragma: no cover - the writers are part of qengine
-        write = None
-    try:
-        if write is None:
-            if fmt != "json":
-                raise UsageError(f"--format {fmt}: the report writers are not installed")
-            text = json.dumps(data.to_dict(), ensure_ascii=False) + "\n"
+        if fmt == "json":  # streamed: a report on a million records is hundreds of MiB of text
             if out is None or out == "-":
-                sys.stdout.write(text)
+                _stream_json(data, sys.stdout)
                 return None
-            Path(out).write_text(text, encoding="utf-8")
+            with open(out, "w", encoding="utf-8", errors="backslashreplace") as fh:
+                _stream_json(data, fh)
             return out
+        from qengine.reports.write import write
+
         path = write(data, fmt, out)
     except OSError as exc:
         if isinstance(exc, BrokenPipeError):
@@ -383,6 +379,20 @@ def _write_report(data: Any, fmt: str, out: str | None) -> str | None:
         where = getattr(exc, "filename", None) or out or "the report"
         raise UsageError(f"cannot write {where}: {exc.strerror or exc}") from None
     return None if path is None else str(path)
+
+
+def _stream_json(data: Any, stream: TextIO) -> None:
+    """``json.dumps(data.to_dict(), ensure_ascii=False)`` and a newline, written a few rows at a
+    time (a lone surrogate, which has no UTF-8, goes out as its JSON escape: backslashreplace)."""
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+    sep = "{"
+    for name, rows in data.to_dict().items():
+        stream.write(f"{sep}{json.dumps(name)}: [")
+        for i in range(0, len(rows), 1000):
+            stream.write((", " if i else "") + ", ".join(map(encode, rows[i:i + 1000])))
+        stream.write("]")
+        sep = ", "
+    stream.write("}\n")
 
 
 def _print_summary(args: argparse.Namespace, form: Form, summary: Summary) -> None:
