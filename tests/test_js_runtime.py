@@ -57,3 +57,22 @@ def test_the_findings_test_machine_is_what_its_yaml_compiles_to() -> None:
     machine["source"] = None
     assert json.loads((here / "fx.machine.json").read_text("utf-8")) == machine, (
         "stale: python js/test/findings/make_machine.py")
+
+
+def test_the_javascript_catalogue_is_pythons() -> None:
+    """js/src/catalogue.js holds MESSAGES and FORM_CODES exactly as qengine.catalogue has them
+    (the same keys, order and texts), so a code added in Python cannot be missing in JavaScript."""
+    import json
+
+    from qengine.catalogue import FORM_CODES, MESSAGES
+
+    assert NODE is not None
+    script = ('import("./src/catalogue.js").then((m) => process.stdout.write('
+              'JSON.stringify([m.MESSAGES, m.FORM_CODES])));')
+    result = subprocess.run([NODE, "--input-type=module", "-e", script], capture_output=True,
+                            text=True, timeout=60, cwd=ROOT / "js")
+    assert result.returncode == 0, result.stderr[-2000:]
+    messages, codes = json.loads(result.stdout)
+    assert list(messages.items()) == list(MESSAGES.items())
+    assert list(codes.items()) == list(FORM_CODES.items()), (
+        "js/src/catalogue.js: copy FORM_CODES from qengine/catalogue.py")

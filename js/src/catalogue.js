@@ -346,6 +346,14 @@ export const FORM_CODES = {
   "en": "a computed value depends on itself",
   "zh": "计算项循环依赖"
  },
+ "bad_finding_type": {
+  "en": "a finding's problem type is not 1-8",
+  "zh": "问题类型应为1至8"
+ },
+ "bad_description": {
+  "en": "a finding's description has a lone brace",
+  "zh": "问题描述中的花括号不成对"
+ },
  "warning": {
   "en": "a check's severity is not error or warning",
   "zh": "检查级别应为 error 或 warning"
@@ -377,6 +385,18 @@ export const FORM_CODES = {
  "check_not_together": {
   "en": "the questions of the check are never asked together",
   "zh": "此检查涉及的问题不会同时被问到"
+ },
+ "finding_never": {
+  "en": "no record makes the finding",
+  "zh": "没有任何记录会产生此问题"
+ },
+ "finding_always": {
+  "en": "every record makes the finding",
+  "zh": "每条记录都会产生此问题"
+ },
+ "finding_not_together": {
+  "en": "the questions of the finding are never asked together",
+  "zh": "此问题涉及的问题不会同时被问到"
  },
  "unused_computed": {
   "en": "a computed value is never used",
