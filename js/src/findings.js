@@ -139,7 +139,7 @@ const none = (v) => v === null || v === undefined;
 
 /** Whether every question a rule waits for has a value. @param {readonly string[]} deps @param {Record<string, any>} values */
 export function applies(deps, values) {
-  return deps.every((d) => !none(values[d]));
+  return deps.every((d) => Object.hasOwn(values, d) && !none(values[d]));
 }
 
 /**

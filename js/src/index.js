@@ -5,7 +5,7 @@
 export { loadMachine, checkMachine, FORMAT } from "./machine.js";
 export { Form, Question, isNumber } from "./form.js";
 export { FormError, AnswerError, ParamError, RecordError, UnknownQuestionError, QengineError, SubmitError, SnapshotError } from "./errors.js";
-export { Finding, Indicator, Category, renderNumber, renderValue, templateParts, templateNames, TemplateError, NO_VALUE, TYPES, UNITS } from "./findings.js";
+export { Finding, Indicator, Category, applies, renderNumber, renderValue, templateParts, templateNames, TemplateError, NO_VALUE, TYPES, UNITS } from "./findings.js";
 export { Interview, SNAPSHOT_FORMAT } from "./interview.js";
 export { makeCoercers, normaliseText, isBlank, isIsoDate, checkIdNumber, MAX_MAGNITUDE } from "./values.js";
 export { Evaluator, numEq } from "./evaluate.js";

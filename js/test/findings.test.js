@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
-  Category, Finding, FormError, Indicator, loadMachine, NO_VALUE, ParamError, QengineError, RecordError,
+  applies, Category, Finding, FormError, Indicator, loadMachine, NO_VALUE, ParamError, QengineError, RecordError,
   renderNumber, renderValue, TemplateError, templateNames, templateParts,
 } from "../src/index.js";
 
@@ -126,6 +126,8 @@ test("findingsFrom and categoriesFrom read values as values() gives them, params
   assert.deepEqual(form.findingsFrom(bare).map((f) => f.id), ["income_below_line", "dropout", "no_aid"]);
   assert.deepEqual(form.categoriesFrom({ kids: 1 }), ["not_exited", "pupils"]);
   assert.deepEqual(form.findingsFrom({ school: 2 }).map((f) => f.description), ["在校：否；政策：—；{备注}：—"]);
+  // only a value of its own counts (an id such as constructor is no inherited property)
+  assert.ok(!applies(["constructor", "toString"], {}) && applies(["a"], { a: 0 }) && !applies(["a"], { a: null }));
 });
 
 test("indicators and householdCategories describe what the form declares", () => {
