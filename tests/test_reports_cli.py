@@ -152,3 +152,19 @@ def test_bad_arguments_are_one_clear_line(files: dict[str, Any], tmp_path: Path,
     assert message in result.stderr
     assert "Traceback" not in result.stderr
     assert result.stdout == ""
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.skipif(not (ROOT.parent / "shared" / "bench" / "records.py").exists(),
+                    reason="../shared/bench/records.py is not there")
+def test_the_bench_runs_on_a_small_file(tmp_path: Path) -> None:
+    """bench/report.py --n 500 prints its figures (not judged: a smoke test)."""
+    import os
+
+    result = subprocess.run([sys.executable, str(ROOT / "bench" / "report.py"), "--n", "500"],
+                            cwd=tmp_path, capture_output=True, text=True, timeout=300,
+                            env={**os.environ, "QENGINE_BENCH_DIR": str(tmp_path)})
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "report / validate:" in result.stdout and "500 record(s)" in result.stdout
