@@ -335,7 +335,7 @@ BAD_ARGUMENTS = [
     ["validate", "--param", "nope=1", "annex6", SAMPLE],
     ["interview", "--lang", "xx", "annex6"],
     ["export", "--format", "xlsform", "annex6"],
-    ["graph", "--format", "svg", "annex6"],
+    ["graph", "--format", "png", "annex6"],
     ["lint", "--format", "yaml", "forms/annex6.yaml"],
     ["lint"],
     ["validate", "annex6"],

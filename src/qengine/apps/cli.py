@@ -14,6 +14,7 @@ import io
 import json
 import math
 import os
+import shutil
 import sys
 import time
 from collections import Counter
@@ -35,7 +36,8 @@ from qengine.runtime import Form
 
 FORM_HELP = ("a bundled form name (annex5, annex6, annex7), the path of a form file, or of a "
              "machine file (.json, as qengine export writes)")
-EXPORT_FORMATS = ("machine",)
+EXPORT_FORMATS = ("machine", "record-schema")
+GRAPH_FORMATS = ("json", "dot", "svg", "mermaid")
 REPORT_FORMATS = ("json", "xlsx", "csv", "html")
 
 
@@ -146,16 +148,26 @@ def build_parser() -> argparse.ArgumentParser:
                    "start")
     s.set_defaults(run=cmd_serve)
 
-    s = sub.add_parser("graph", help="print a form's state machine (JSON or Graphviz dot)")
+    s = sub.add_parser("graph", help="print a form's state machine (JSON) or draw it (Graphviz "
+                       "dot, SVG, Mermaid; docs/export.md)")
     s.add_argument("form", metavar="FORM", help=FORM_HELP)
-    s.add_argument("--format", choices=("json", "dot"), default="json",
-                   help="json: Form.state_machine() (the default); dot: Graphviz source")
+    s.add_argument("--format", choices=GRAPH_FORMATS, default="json",
+                   help="json: Form.state_machine() (the default); dot: Graphviz source; svg: "
+                        "drawn by Graphviz's dot (which must be installed); mermaid: a Mermaid "
+                        "flowchart")
+    s.add_argument("--lang", default=None,
+                   help="language of the diagram's labels, one of the form's; default: its first")
+    s.add_argument("-o", "--output", default="-", metavar="FILE",
+                   help="the file to write (default: - for standard output)")
     s.set_defaults(run=cmd_graph)
 
-    s = sub.add_parser("export", help="write a compiled form in another format (machine JSON)")
+    s = sub.add_parser("export", help="write a compiled form in another format (machine JSON, "
+                       "a JSON Schema of its records)")
     s.add_argument("form", metavar="FORM", help=FORM_HELP)
     s.add_argument("--format", choices=EXPORT_FORMATS, default="machine",
-                   help="machine: the compiled machine as JSON (qengine-machine/1), the default")
+                   help="machine: the compiled machine as JSON (qengine-machine/1), the default; "
+                        "record-schema: a JSON Schema (draft 2020-12) of its records "
+                        "(docs/export.md)")
     s.add_argument("-o", "--output", default="-", metavar="FILE",
                    help="the file to write (default: - for standard output)")
     s.set_defaults(run=cmd_export)
@@ -506,42 +518,61 @@ def _summary_text(form: Form, s: Summary) -> str:
 
 
 def cmd_graph(args: argparse.Namespace) -> int:
+    from qengine.formats.graph import graph, svg
+
+    _not_the_form_file(args)
     form = load(args.form)
+    if args.lang is not None and args.lang not in form.languages:
+        raise UsageError(f"form {form.id} has no language {args.lang!r} "
+                         f"(languages: {', '.join(form.languages)})")
     if args.format == "json":
-        print(json.dumps(form.state_machine(), ensure_ascii=False, indent=2))
-        return 0
-    print(f'digraph "{form.id}" {{\n  rankdir=TB; node [shape=box];')
-    for q in form.questions:
-        if not q.computed:
-            print(f'  "{q.id}" [label={_dot(q.number or q.id)}];')
-    print('  "end" [shape=doublecircle];')
-    for t in form.transitions:
-        label = f" [label={_dot(t.guard)}]" if t.guard else " [style=dashed]"
-        print(f'  "{t.source}" -> "{t.target}"{label};')
-    print("}")
-    return 0
+        text = json.dumps(form.state_machine(), ensure_ascii=False, indent=2) + "\n"
+    elif args.format == "svg":
+        dot = shutil.which("dot")
+        if dot is None:
+            raise UsageError("--format svg needs Graphviz's dot program, which is not on the "
+                             "PATH: install Graphviz (apt-get install graphviz, brew install "
+                             "graphviz, or https://graphviz.org/download/), or write --format "
+                             "dot and draw it elsewhere")
+        try:
+            text = svg(form, lang=args.lang, dot=dot)
+        except (OSError, RuntimeError) as exc:
+            raise UsageError(str(exc)) from None
+    else:
+        text = graph(form, args.format, lang=args.lang)
+    return _write_text(text, args.output)
 
 
-def _dot(text: str) -> str:
-    """A Graphviz quoted string."""
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def cmd_export(args: argparse.Namespace) -> int:
+def _not_the_form_file(args: argparse.Namespace) -> None:
     if (args.output != "-" and Path(args.form).is_file()
             and Path(args.output).resolve() == Path(args.form).resolve()):
         raise UsageError(f"{args.output}: the output would overwrite the form file")
-    form = load(args.form)
-    text = json.dumps(form.to_json(), ensure_ascii=False, indent=2, allow_nan=False) + "\n"
-    if args.output == "-":
+
+
+def _write_text(text: str, output: str) -> int:
+    """Write ``text`` to standard output (``-``) or to the file ``output``."""
+    if output == "-":
         sys.stdout.write(text)
         return 0
     try:
-        with open(args.output, "w", encoding="utf-8") as fh:
+        with open(output, "w", encoding="utf-8") as fh:
             fh.write(text)
     except OSError as exc:
-        raise UsageError(f"cannot write {args.output}: {exc.strerror or exc}") from None
+        raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
     return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    _not_the_form_file(args)
+    form = load(args.form)
+    if args.format == "record-schema":
+        from qengine.formats.record_schema import record_schema
+
+        text = json.dumps(record_schema(form), ensure_ascii=False, indent=2,
+                          allow_nan=False) + "\n"
+        return _write_text(text, args.output)
+    text = json.dumps(form.to_json(), ensure_ascii=False, indent=2, allow_nan=False) + "\n"
+    return _write_text(text, args.output)
 
 
 def cmd_forms(args: argparse.Namespace) -> int:
