@@ -240,3 +240,56 @@ def test_the_command_writes_each_format(tmp_path: Path, capsys: pytest.CaptureFi
     assert main(["graph", "annex7"]) == 0
     assert '"transitions"' in capsys.readouterr().out
     assert main(["graph", "annex7", "--lang", "fr", "--format", "dot"]) == 2
+
+
+KINDS = """
+form: kinds
+version: "1"
+title: {zh: 跳转}
+languages: [zh]
+sections:
+  - id: main
+    questions:
+      - id: a
+        number: "1"
+        label: {zh: 甲}
+        type: single
+        choices:
+          - {code: 1, label: {zh: 一}}
+          - {code: 2, label: {zh: 二}}
+          - {code: 3, label: {zh: 三}}
+        jumps:
+          - {when: "a in [②, ③]", to: c}
+      - id: b
+        number: "2"
+        label: {zh: 乙}
+        type: multiple
+        choices:
+          - {code: 1, label: {zh: 一}}
+          - {code: 2, label: {zh: 二}}
+        jump: {②: d}
+      - id: c
+        number: "3"
+        label: {zh: 丙}
+        type: integer
+        min: -5
+        jump: {-1: d}
+        jumps:
+          - {when: "c > 10", to: e}
+      - id: d
+        label: {zh: 丁}
+        type: text
+      - id: e
+        number: "5"
+        label: {zh: 戊}
+        type: text
+"""
+
+
+def test_each_kind_of_jump_is_labelled() -> None:
+    """Codes listed, a selected code, a negative number key, and a rule that is more than a key."""
+    source = graph(qengine.load_text(KINDS, "kinds.yaml"), "dot")
+    assert '"a" -> "c" [label="②、③ → 3"' in source
+    assert '"b" -> "d" [label="② → d"' in source
+    assert '"c" -> "d" [label="-1 → d"' in source
+    assert '"c" -> "e" [label="c > 10 → 5"' in source

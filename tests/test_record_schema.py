@@ -123,6 +123,11 @@ JUMPY_FORM = qengine.load_text(JUMPY, "jumpy.yaml")
 JUMPY_VALIDATOR = jsonschema.Draft202012Validator(record_schema(JUMPY_FORM))
 
 
+def _with_nulls(form: qengine.Form, record: dict[str, Any]) -> dict[str, Any]:
+    """``record`` with null for every question it leaves out."""
+    return {**{q.id: None for q in form.questions}, **record}
+
+
 def _passes(validator: jsonschema.Draft202012Validator, record: Any) -> bool:
     return not list(validator.iter_errors(record))
 
@@ -174,6 +179,8 @@ def test_generated_valid_records_pass(name: str) -> None:
         assert not errors, (record, errors)
         canonical = form.validate(record).record
         assert _passes(validator, canonical), canonical
+        with_nulls = _with_nulls(form, record)  # a question not asked is absent, or null
+        assert form.validate(with_nulls).ok and _passes(validator, with_nulls), with_nulls
 
     check()
 
@@ -185,6 +192,8 @@ def test_generated_records_of_every_kind_of_jump_pass(data: st.DataObject) -> No
     the schema refuses are invalid."""
     record = data.draw(records(JUMPY_FORM))
     assert _passes(JUMPY_VALIDATOR, record), record
+    with_nulls = _with_nulls(JUMPY_FORM, record)
+    assert JUMPY_FORM.validate(with_nulls).ok and _passes(JUMPY_VALIDATOR, with_nulls), with_nulls
     any_record = data.draw(records(JUMPY_FORM, valid=False))
     if not _passes(JUMPY_VALIDATOR, any_record):
         assert not JUMPY_FORM.validate(any_record).ok, any_record

@@ -98,9 +98,10 @@ def _node_label(q: Question, lang: str) -> str:
     return f"{head}\n{_short(q.labels.get(lang) or q.label)}"
 
 
-def _codes_of(rule: Mapping[str, Any], qid: str) -> list[int] | None:
-    """The codes of a jump written as its question compared with codes (``q4 == ②``,
-    ``q8 in [①, ③]``, ``selected(q6_1, ②)``, ``i23 == 0``), or None."""
+def _jump_key(rule: Mapping[str, Any], qid: str) -> str | None:
+    """The answer that takes a jump, as the paper writes it, for a jump written as its question
+    compared with codes or a number (``q4 == ②`` is ``②``, ``q8 in [①, ③]`` is ``①、③``,
+    ``selected(q6_1, ②)`` is ``②``, ``i23 == 0`` is ``0``); None for any other rule."""
     op, args = rule.get("op"), rule.get("args", [])
     if not args or not all(isinstance(a, Mapping) for a in args):
         return None
@@ -115,20 +116,17 @@ def _codes_of(rule: Mapping[str, Any], qid: str) -> list[int] | None:
     if subject.get("op") != "answer" or subject.get("id") != qid or not items:
         return None
     if all(i.get("op") == "code" for i in items):
-        return [int(i["value"]) for i in items]
-    if op == "eq" and items[0].get("op") == "num" and float(items[0]["value"]).is_integer():
-        return [-1 - int(items[0]["value"])]  # a number, told apart from codes below
+        return "、".join(circled(int(i["value"])) for i in items)
+    if op == "eq" and items[0].get("op") == "num":
+        value = items[0]["value"]
+        return str(int(value)) if float(value).is_integer() else repr(value)
     return None
 
 
 def _jump_label(rule: Mapping[str, Any], text: str, qid: str, where: str) -> str:
     """A jump as the paper says it: ``② → 5``; the rule's text when it is more than codes."""
-    codes = _codes_of(rule, qid)
-    if codes is None:
-        return f"{text} → {where}"
-    if len(codes) == 1 and codes[0] < 0:
-        return f"{-1 - codes[0]} → {where}"
-    return f"{'、'.join(circled(c) for c in codes)} → {where}"
+    key = _jump_key(rule, qid)
+    return f"{text if key is None else key} → {where}"
 
 
 def _reads(node: Any) -> Iterable[tuple[str, str]]:

@@ -251,8 +251,8 @@ def _first_fires(this: Any, earlier: list[Any]) -> Any:
         if not left:
             return False
         return {"const": left[0]} if len(left) == 1 else {"enum": left}
-    parts: list[Any] = [] if mine is not None or (
-        isinstance(this, dict) and "contains" in this) else [_NOT_NULL]
+    # null passes every keyword but const, enum and type (contains, minimum … hold vacuously)
+    parts: list[Any] = [] if mine is not None else [_NOT_NULL]
     if this is not True:
         parts.append(this)
     parts += [{"not": m} for m in earlier]
