@@ -300,3 +300,35 @@ def test_annex7_marginal_counts_once() -> None:
             assert cats == expect
 
     check()
+
+
+def test_a_whole_float_type_is_that_type_and_never_drops_the_finding() -> None:
+    form = qengine.load_text(FORM.replace("type: ①", "type: 1.0"), "t.yaml")
+    assert [(i.id, i.type) for i in form.indicators] == [("low", 1), ("dropout", 2)]
+
+
+def test_a_bad_type_still_has_its_rule_checked() -> None:
+    text = FORM.replace("type: ①", 'type: "x"').replace("when: income / size < line",
+                                                         "when: income + kind")
+    codes = [p.code for p in qengine.compile_text(text, "t.yaml")[1]]
+    assert "bad_finding_type" in codes and "type_mismatch" in codes
+
+
+def test_a_computed_value_quoted_only_in_a_description_is_used(tmp_path: Any) -> None:
+    text = FORM.replace(
+        "      - {id: why, label: {zh: 原因, en: Why}, type: text}\n",
+        "      - {id: why, label: {zh: 原因, en: Why}, type: text}\n"
+        "      - {id: pc, label: {zh: 人均, en: Per head}, type: computed, value: income / size}\n"
+    ).replace("失学：{why}", "失学：{why}，人均{pc}")
+    path = tmp_path / "t.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert not [p for p in qengine.lint(str(path)) if p.code == "unused_computed"]
+
+
+@pytest.mark.parametrize("bad", ["", "a:b", "Low", "low income"])
+def test_finding_and_category_ids_are_names(form: qengine.Form, bad: str) -> None:
+    for key in ("findings", "categories"):
+        machine = form.to_json()
+        machine[key][0]["id"] = bad
+        with pytest.raises(qengine.FormError, match=f"/{key}/0/id"):
+            qengine.Form.from_json(machine)

@@ -133,6 +133,8 @@ def _unused_computed(form: Form, view: RulesView, diag: Diagnostics) -> None:
     rules += [c.expr for c in (*view.checks, *view.findings, *view.categories)]
     rules += [q.value for q in view.questions if q.value is not None]
     used = {m.id for rule in rules for m in n.names(rule)}
+    used.update(name for ind in form.indicators for parts in ind.templates.values()
+                for is_name, name in parts if is_name)  # quoted in a description
     for q in view.questions:
         if q.value is not None and q.id not in used:
             diag.warn(q.loc, "unused_computed",

@@ -304,13 +304,16 @@ class _Builder:
                                f"duplicate finding id {fid!r} (first at line {seen[fid].line})")
                 continue
             seen[fid] = f.where("id")
-            kind = circled_or_int(f.get("type"))
+            raw_type = f.get("type")
+            kind = circled_or_int(raw_type)
+            if isinstance(kind, float) and kind.is_integer():  # 1.0 is 1, as JSON Schema says
+                kind = int(kind)
             if kind not in TYPES or isinstance(kind, float):
-                if isinstance(f.get("type"), str):  # the schema reports other kinds
+                kind = 0  # the finding is still checked through, so that every problem is told
+                if isinstance(raw_type, str):  # the schema tells other kinds
                     self.diag.fail(f.where("type"), "bad_finding_type",
                                    f"finding {fid}: the problem type is 1-8 (or ①-⑧), not "
-                                   f"{f.get('type')!r}")
-                continue
+                                   f"{raw_type!r}")
             descriptions = self.text(f, "description", f"finding {fid} description")
             for lang, text in descriptions.items():
                 try:
@@ -326,9 +329,11 @@ class _Builder:
                                        f"which is no question or param{suggest(name, names)}")
             expr = self.rule(f, "when")
             unit = f.get("unit")
-            if expr is None or unit not in UNITS:
+            if expr is None:
                 continue
-            out.append(FindingDef(fid, int(kind), unit, expr,
+            # A bad type or unit was reported (here or by the schema): the form does not compile,
+            # but the rule is type-checked all the same.
+            out.append(FindingDef(fid, int(kind), unit if unit in UNITS else "", expr,
                                   self.text(f, "label", f"finding {fid} label"), descriptions,
                                   raw.where(i)))
         return out

@@ -236,6 +236,9 @@ class Form:
             for c in m.get("categories", ()))
         self._choice_labels = {q.id: {c.code: c.labels for c in q.choices}
                                for q in self.questions if q.choices}
+        #: multiple choices whose [] is a blank, not the answer "none of these"
+        self._blank_lists = tuple(q.id for q in self.questions
+                                  if q.type == "multiple" and not q.none_ok)
         self._asked_conditions: dict[str, AskedCondition] | None = None
         # the generated validators (codegen), by coerce: None until built, False if declined
         self._uses = 0
@@ -505,8 +508,7 @@ class Form:
         :meth:`values` gives them; a missing param takes the form's value)."""
         if not self.indicators:
             return []
-        if not self.params.keys() <= values.keys():
-            values = {**self.params, **values}
+        values = self._rule_values(values)
         out = []
         for ind in self.indicators:
             if applies(ind.deps, values) and ind.fires(values):
@@ -517,10 +519,18 @@ class Form:
         """The categories on ``values`` (as for :meth:`findings_from`)."""
         if not self.household_categories:
             return []
-        if not self.params.keys() <= values.keys():
-            values = {**self.params, **values}
+        values = self._rule_values(values)
         return [c.id for c in self.household_categories
                 if applies(c.deps, values) and c.fires(values)]
+
+    def _rule_values(self, values: Mapping[str, Any]) -> Mapping[str, Any]:
+        """``values`` as the rules see them: a missing param takes the form's value, and a
+        multiple choice left blank (``[]`` in a canonical record, unless [] is its answer "none
+        of these") has no value, as for checks."""
+        blank = [q for q in self._blank_lists if values.get(q) == []]
+        if blank or not self.params.keys() <= values.keys():
+            values = {**self.params, **values, **dict.fromkeys(blank)}
+        return values
 
     def next_asked(self, index: int) -> int:
         """The index of the first asked (not computed) question at or after ``index``."""

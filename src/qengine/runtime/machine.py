@@ -627,6 +627,14 @@ def _check_checks(r: _Reader, value: Any, scope: _Scope) -> None:
         _check_expr(r, c["rule"], f"{where}/rule", scope, expect="bool")
 
 
+_ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
+
+
+def _is_id(text: str) -> bool:
+    """A name as the form language writes ids (a finding's id goes into the keys of reports)."""
+    return 0 < len(text) <= 100 and "a" <= text[0] <= "z" and set(text) <= _ID_CHARS
+
+
 def _check_quoted(r: _Reader, texts: Any, where: str, scope: _Scope) -> None:
     """A description's ``{name}`` placeholders each name a question, computed value or param."""
     if not r.texts(texts, where):
@@ -651,6 +659,8 @@ def _check_findings(r: _Reader, value: Any, scope: _Scope) -> None:
             continue
         if not r.text(f["id"], f"{where}/id"):
             continue
+        if not _is_id(f["id"]):
+            r.fail(f"{where}/id", "a finding id is a name: a-z, then a-z, 0-9 or _")
         if f["id"] in seen:
             r.fail(f"{where}/id", f"finding {f['id']!r} is declared twice")
         seen.add(f["id"])
@@ -678,6 +688,8 @@ def _check_categories(r: _Reader, value: Any, scope: _Scope) -> None:
             continue
         if not r.text(c["id"], f"{where}/id"):
             continue
+        if not _is_id(c["id"]):
+            r.fail(f"{where}/id", "a category id is a name: a-z, then a-z, 0-9 or _")
         if c["id"] in seen:
             r.fail(f"{where}/id", f"category {c['id']!r} is declared twice")
         seen.add(c["id"])
