@@ -3,7 +3,8 @@
 The counting below is written from FORMS.md's indicator table, its household categories and its
 statuses (and the brief's extra annex 6 rows), not from qengine.reports nor from the forms'
 ``findings:``: it reads a record's values on its path (``form.validate(record).record``, the runtime
-that says which questions were asked) and applies each rule of the table itself. Records are drawn
+that says which questions were asked) and applies each rule of the table itself (the rows FORMS.md
+leaves to the forms' authors as docs/forms.md reads them from the seed). Records are drawn
 by ``qengine.testing.records`` for annex 6 and annex 7 (valid and not), with id numbers from a small
 pool so that some households are surveyed twice, and statuses are drawn for some of their findings
 (and for findings they do not have).
@@ -73,7 +74,11 @@ def none_ticked(q: str, sub: str) -> Rule:
 ANNEX6: dict[str, Rule] = {
     "income_below_line": lambda v, line: has(v, "q1_per_capita") and v["q1_per_capita"] < line,
     "dropout": is_("q4_1", 2),
-    "education_aid_missing": none_ticked("q10", "q10_1"),
+    # the seed's item 10: a pupil in compulsory school (q4_1 ①) and aid since registration (q10
+    # ①), but neither the living allowance (①) nor the meal subsidy (②) among the aid received
+    "education_aid_missing": lambda v, line: (has(v, "q4_1", "q10", "q10_1") and v["q4_1"] == 1
+                                              and v["q10"] == 1
+                                              and not {1, 2} & set(v["q10_1"])),
     "no_medical_insurance": is_("q5", 2),
     "housing_unsafe": is_("q6", 2),
     "housing_unappraised": is_("q6", 3),
