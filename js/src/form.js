@@ -150,6 +150,8 @@ export class Form {
     /** @type {Map<string, Map<number, Record<string, string>>>} */
     this._choiceLabels = new Map(this.questions.filter((q) => q.choices.length)
       .map((q) => [q.id, new Map(q.choices.map((c) => [c.code, c.labels]))]));
+    /** multiple choices whose [] is a blank, not the answer "none of these" */
+    this._blankLists = this.questions.filter((q) => q.type === "multiple" && !q.none_ok).map((q) => q.id);
   }
 
   /** The machine of this form (a copy). */
@@ -401,7 +403,7 @@ export class Form {
    */
   findingsFrom(values) {
     if (!this.indicators.length) return [];
-    const env = this._withParams(values);
+    const env = this._ruleValues(values);
     return this.indicators.filter((ind) => applies(ind.deps, env) && ind.fires(env))
       .map((ind) => describeFinding(ind, env, this._choiceLabels, this.languages));
   }
@@ -409,14 +411,21 @@ export class Form {
   /** The categories on `values` (as for `findingsFrom`). @param {Record<string, any>} values @returns {string[]} */
   categoriesFrom(values) {
     if (!this.householdCategories.length) return [];
-    const env = this._withParams(values);
+    const env = this._ruleValues(values);
     return this.householdCategories.filter((c) => applies(c.deps, env) && c.fires(env)).map((c) => c.id);
   }
 
-  /** @param {Record<string, any>} values */
-  _withParams(values) {
-    if (Object.keys(this.params).every((name) => Object.hasOwn(values, name))) return values;
-    return Object.assign(Object.create(null), this.params, values);
+  /**
+   * `values` as the rules see them: a missing param takes the form's value, and a multiple choice
+   * left blank (`[]` in a canonical record, unless [] is its answer "none of these") has no value,
+   * as for checks. @param {Record<string, any>} values
+   */
+  _ruleValues(values) {
+    const blank = this._blankLists.filter((q) => Object.hasOwn(values, q) && Array.isArray(values[q]) && !values[q].length);
+    if (!blank.length && Object.keys(this.params).every((name) => Object.hasOwn(values, name))) return values;
+    const env = Object.assign(Object.create(null), this.params, values);
+    for (const q of blank) env[q] = null;
+    return env;
   }
 
   /** The checks that fire on `values`. @param {Record<string, any>} values @returns {Violation[]} */

@@ -421,6 +421,9 @@ function checkChecks(r, value, scope) {
   });
 }
 
+/** A name as the form language writes ids (a finding's id goes into the keys of reports). */
+const ID = /^[a-z][a-z0-9_]{0,99}$/;
+
 /** A description's `{name}` placeholders each name a question, computed value or param. @param {Reader} r @param {any} texts @param {string} where @param {Scope} scope */
 function checkQuoted(r, texts, where, scope) {
   if (!r.texts(texts, where)) return;
@@ -450,6 +453,7 @@ function checkFindings(r, value, scope) {
   r.array(value, "/findings").forEach((f, i) => {
     const where = `/findings/${i}`;
     if (!r.obj(f, where, ["id", "type", "unit", "labels", "rule", "text", "questions", "deps", "descriptions", "at"]) || !r.text(f.id, `${where}/id`)) return;
+    if (!ID.test(f.id)) r.fail(`${where}/id`, "a finding id is a name: a-z, then a-z, 0-9 or _");
     if (seen.has(f.id)) r.fail(`${where}/id`, `finding '${f.id}' is declared twice`);
     seen.add(f.id);
     if (!(isInt(f.type) && TYPES.includes(f.type))) r.fail(`${where}/type`, `expected a problem type 1-8, got ${kind(f.type)}`);
@@ -470,6 +474,7 @@ function checkCategories(r, value, scope) {
   r.array(value, "/categories").forEach((c, i) => {
     const where = `/categories/${i}`;
     if (!r.obj(c, where, ["id", "labels", "rule", "text", "deps", "at"]) || !r.text(c.id, `${where}/id`)) return;
+    if (!ID.test(c.id)) r.fail(`${where}/id`, "a category id is a name: a-z, then a-z, 0-9 or _");
     if (seen.has(c.id)) r.fail(`${where}/id`, `category '${c.id}' is declared twice`);
     seen.add(c.id);
     r.texts(c.labels, `${where}/labels`);

@@ -175,6 +175,11 @@ test("machines with broken findings or categories are refused at the fault", () 
   refused((m) => { m.categories = "x"; }, "/categories: expected an array");
   refused((m) => { m.findings[1].id = m.findings[0].id; }, "/findings/1/id: finding 'income_below_line' is declared twice");
   refused((m) => { m.findings[0].id = 7; }, "/findings/0/id");
+  for (const bad of ["", "Income", "1st", "a-b", "a b", "é", "x".repeat(101)]) {
+    refused((m) => { m.findings[0].id = bad; }, "/findings/0/id: a finding id is a name");
+    refused((m) => { m.categories[0].id = bad; }, "/categories/0/id: a category id is a name");
+  }
+  assert.equal(loadMachine({ ...structuredClone(machine), findings: [{ ...machine.findings[0], id: "x".repeat(100) }] }).indicators[0].id.length, 100);
   for (const bad of [0, 9, "1", 1.5, null, true]) refused((m) => { m.findings[0].type = bad; }, "/findings/0/type");
   for (const bad of ["个", null, 1]) refused((m) => { m.findings[0].unit = bad; }, "/findings/0/unit");
   refused((m) => { m.findings[0].labels = "x"; }, "/findings/0/labels");
