@@ -14,7 +14,8 @@ import attrs
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-GUIDES = ["api.md", "forms.md", "testing.md", "machine.md", "speed.md", "batch.md"]
+GUIDES = ["api.md", "forms.md", "testing.md", "machine.md", "speed.md", "batch.md", "reports.md",
+          "export.md"]
 BLOCKS = [(doc, i, code) for doc in GUIDES
           for i, code in enumerate(re.findall(r"```python\n(.*?)```",
                                               (ROOT / "docs" / doc).read_text("utf-8"), re.S))]

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 import warnings
 from pathlib import Path
 from typing import Any
@@ -424,15 +422,3 @@ def test_the_annex_tables() -> None:
     for name in ("annex6", "annex7"):
         ids = [i.id for i in qengine.load(name).indicators]
         assert set(ids) <= set(ANNEX4_ROWS), name
-
-
-# -- docs/reports.md ------------------------------------------------------------------------------
-BLOCKS = re.findall(r"```python\n(.*?)```", (ROOT / "docs" / "reports.md").read_text("utf-8"),
-                    re.S)
-
-
-@pytest.mark.parametrize("index", range(len(BLOCKS)))
-def test_the_python_blocks_of_the_guide_run(index: int) -> None:
-    result = subprocess.run([sys.executable, "-c", BLOCKS[index]], cwd=ROOT, capture_output=True,
-                            text=True, timeout=300)
-    assert result.returncode == 0, result.stderr[-2000:]

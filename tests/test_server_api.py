@@ -463,7 +463,8 @@ def test_the_openapi_document(server: Server, zhang: httpx.Client) -> None:
               "/static/{path}": {"get"},
               **{f"/api/interviews/{{id}}/{verb}": {"post"} for verb in
                  ("answer", "back", "goto", "submit")},
-              "/api/interviews/{id}/snapshot": {"get"}}
+              "/api/interviews/{id}/snapshot": {"get"},
+              "/api/findings/{key}/status": {"post"}, "/api/report": {"get"}}
     assert {path: set(ops) for path, ops in spec["paths"].items()} == routes
     for ops in spec["paths"].values():
         for op in ops.values():
