@@ -165,11 +165,6 @@ class Finding:
                 "descriptions": dict(self.descriptions), "questions": list(self.questions)}
 
 
-def applies(deps: Sequence[str], values: Mapping[str, Any]) -> bool:
-    """Whether every question a rule waits for has a value."""
-    return all(values.get(dep) is not None for dep in deps)
-
-
 def describe_finding(indicator: Indicator, values: Mapping[str, Any],
                      labels: Mapping[str, Mapping[int, Mapping[str, str]]],
                      languages: Sequence[str]) -> Finding:

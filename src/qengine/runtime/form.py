@@ -31,7 +31,6 @@ from qengine.runtime.findings import (
     Category,
     Finding,
     Indicator,
-    applies,
     describe_finding,
     template_parts,
 )
@@ -510,9 +509,15 @@ class Form:
             return []
         values = self._rule_values(values)
         out = []
-        for ind in self.indicators:
-            if applies(ind.deps, values) and ind.fires(values):
-                out.append(describe_finding(ind, values, self._choice_labels, self.languages))
+        get = values.get
+        for ind in self.indicators:  # applies(), inline: this runs per indicator per record
+            for dep in ind.deps:
+                if get(dep) is None:
+                    break
+            else:
+                if ind.fires(values):
+                    out.append(describe_finding(ind, values, self._choice_labels,
+                                                self.languages))
         return out
 
     def categories_from(self, values: Mapping[str, Any]) -> list[str]:
@@ -520,8 +525,16 @@ class Form:
         if not self.household_categories:
             return []
         values = self._rule_values(values)
-        return [c.id for c in self.household_categories
-                if applies(c.deps, values) and c.fires(values)]
+        out = []
+        get = values.get
+        for c in self.household_categories:
+            for dep in c.deps:
+                if get(dep) is None:
+                    break
+            else:
+                if c.fires(values):
+                    out.append(c.id)
+        return out
 
     def _rule_values(self, values: Mapping[str, Any]) -> Mapping[str, Any]:
         """``values`` as the rules see them: a missing param takes the form's value, and a
