@@ -74,11 +74,8 @@ def none_ticked(q: str, sub: str) -> Rule:
 ANNEX6: dict[str, Rule] = {
     "income_below_line": lambda v, line: has(v, "q1_per_capita") and v["q1_per_capita"] < line,
     "dropout": is_("q4_1", 2),
-    # the seed's item 10: a pupil in compulsory school (q4_1 ①) and aid since registration (q10
-    # ①), but neither the living allowance (①) nor the meal subsidy (②) among the aid received
-    "education_aid_missing": lambda v, line: (has(v, "q4_1", "q10", "q10_1") and v["q4_1"] == 1
-                                              and v["q10"] == 1
-                                              and not {1, 2} & set(v["q10_1"])),
+    # the seed's item 10: pupils since registration (q10 ①), and none of the aid (q10_1 [])
+    "education_aid_missing": none_ticked("q10", "q10_1"),
     "no_medical_insurance": is_("q5", 2),
     "housing_unsafe": is_("q6", 2),
     "housing_unappraised": is_("q6", 3),
