@@ -200,7 +200,7 @@ def dot_string(text: str) -> str:
 def _dot(form_id: str, d: _Diagram) -> str:
     font = 'fontname="sans-serif"'
     lines = [f"digraph {dot_string(form_id)} {{",
-             f"  graph [rankdir=TB, {font}, label={dot_string(d.title)}, labelloc=t];",
+             f"  graph [rankdir=TB, {font}, label={dot_string(d.title)}, labelloc=t, newrank=true];",
              f"  node [shape=box, style=rounded, {font}];",
              f"  edge [{font}, fontsize=10];"]
     notes_in: dict[str, list[_Note]] = {}

@@ -4,7 +4,9 @@ The schema describes **canonical** records: what ``Interview.submit()``, ``Repor
 ``qengine validate --output`` give, a mapping from question id to answer in the strict JSON types
 of ``docs/machine.md`` (a code is an integer, a multiple choice a list of distinct codes, a date an
 ISO text, no answer ``null``). Every canonical record that ``Form.validate`` passes also passes the
-schema; a record the schema refuses is never valid. What JSON Schema cannot say (the checks that
+schema, so a canonical record the schema refuses is never valid (``validate`` also takes spellings
+of entered text that the schema refuses: blank text, white space around a date, a lower-case x in
+an id number). What JSON Schema cannot say (the checks that
 compare answers, decimals of fractional numbers, the id number's check digit, asked conditions
 that are not simple conditions on earlier answers) is listed in the schema's ``$comment`` and left
 to ``validate``: the schema is a gate for other tools, not a replacement.
