@@ -132,20 +132,31 @@ def test_unreadable_lines_and_records_with_errors_are_warned_about(files: dict[s
      "qengine: bad_status.csv:2: status 'maybe' is neither 已解决"),
     (["annex6", "{annex6}", "--format", "xlsx", "-o", "-"],
      "qengine: --format xlsx is written to a file, not standard output"),
-    (["annex6", "{annex6}", "-o", "{annex6}"], "the output would overwrite an input"),
+    (["annex6", "{annex6}", "-o", "{annex6}"], "one of its inputs"),
     (["annex6", "-", "-"], "qengine: standard input (-) can be read only once"),
     (["annex6", "{annex6}", "--param", "income_line=lots"], "income_line"),
     (["annex6", "{annex6}", "--format", "xlsx", "-o", "nodir/x.xlsx"],
-     "qengine: cannot write"),
+     "cannot write there"),
     (["annex6", "{annex6}", "--jobs", "0"], "expected a whole number of processes"),
     (["annex6", "{annex6}", "--format", "pdf"], "invalid choice: 'pdf'"),
     (["annex6", "records.xls"], "Excel 97-2003 workbooks (.xls) are not read"),
+    # the status file, and an input under the default name, are never overwritten
+    (["annex6", "{annex6}", "--status", "status.csv", "-o", "status.csv"], "one of its inputs"),
+    (["annex6", "annex6-report.xlsx", "--format", "xlsx"], "one of its inputs"),
+    (["annex6", "out/ledger.csv", "--format", "csv", "-o", "out"], "one of its inputs"),
+    (["annex6", "{annex6}", "-o", "."], "is a folder"),
 ])
 def test_bad_arguments_are_one_clear_line(files: dict[str, Any], tmp_path: Path,
                                           args: list[str], message: str) -> None:
     (tmp_path / "bad_status.csv").write_text("key,status\nannex6:1:dropout,maybe\n",
                                              encoding="utf-8")
     (tmp_path / "records.xls").write_bytes(b"\xd0\xcf\x11\xe0")
+    (tmp_path / "status.csv").write_text("key,status\n", encoding="utf-8")
+    book = openpyxl.Workbook()
+    book.active.append(["village", "id_number"])
+    book.save(tmp_path / "annex6-report.xlsx")
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "ledger.csv").write_text("village\n", encoding="utf-8")
     names = {"annex6": str(files["annex6"][0]), "bad_status": "bad_status.csv"}
     result = run(*[a.format(**names) for a in args], cwd=tmp_path)
     assert result.returncode == 2, (result.stdout, result.stderr)

@@ -135,6 +135,7 @@ def test_statuses_outlive_a_restart(setup: dict[str, Any], office: httpx.Client)
 
 @pytest.mark.parametrize(("path", "body", "status", "code"), [
     ("/api/findings/nonsense/status", {"status": "已解决"}, 400, "bad_key"),
+    ("/api/findings/annex6::dropout/status", {"status": "已解决"}, 400, "bad_key"),  # no id
     ("/api/findings/annex9:1:dropout/status", {"status": "已解决"}, 404, "unknown_form"),
     ("/api/findings/annex6:1:no_such/status", {"status": "已解决"}, 404, "unknown_indicator"),
     ("/api/findings/annex6:1:dropout/status", {"status": "done"}, 422, "bad_request"),

@@ -349,12 +349,11 @@ def cmd_report(args: argparse.Namespace) -> int:
                          "(docs/reports.md says how a form declares them)")
     inputs = [inspect_input(name) for name in args.files]  # before the status file is read
     out = args.output
-    if out is not None and out != "-" and any(
-            i.name != "-" and _same_file(i.name, out) for i in inputs):
-        raise UsageError(f"{out}: the output would overwrite an input")
     if out == "-" and args.format in ("xlsx", "csv"):
         raise UsageError(f"--format {args.format} is written to a file, not standard output "
                          "(-o PATH)")
+    _check_report_output(form.id, args.format, out,
+                         [i.name for i in inputs if i.name != "-"] + [args.status or ""])
     status: Any = None
     if args.status is not None:
         from qengine.reports.status import read_status
@@ -370,6 +369,30 @@ def cmd_report(args: argparse.Namespace) -> int:
           + (f"; {c['duplicates']} replaced by a later survey" if c["duplicates"] else "")
           + (f"; wrote {written}" if written is not None else ""))
     return 0
+
+
+def _check_report_output(form_id: str, fmt: str, out: str | None, inputs: list[str]) -> None:
+    """Refuse, before any record is read, an output that cannot be written or that would
+    overwrite an input (a record file or the status file): the default name too."""
+    if fmt in ("json", "html") and out in (None, "-"):
+        return
+    target = Path(out if out is not None else
+                  f"{form_id}-report.xlsx" if fmt == "xlsx" else f"{form_id}-report")
+    files = [target / name for name in ("ledger.csv", "tallies.csv", "progress.csv")] \
+        if fmt == "csv" else [target]
+    if fmt == "csv" and target.exists() and not target.is_dir():
+        raise UsageError(f"{target}: --format csv writes a folder, and this is a file")
+    if fmt != "csv" and target.is_dir():
+        raise UsageError(f"{target}: is a folder; -o names the file to write")
+    parent = (target if fmt == "csv" else target.parent)
+    while not parent.exists() and parent != parent.parent and fmt == "csv":
+        parent = parent.parent  # write_csv makes the folder, and those above it
+    if not parent.is_dir():
+        raise UsageError(f"{target}: cannot write there: {parent} is not a folder that exists")
+    for path in files:
+        for name in inputs:
+            if name and _same_file(name, str(path)):
+                raise UsageError(f"{path}: the report would overwrite {name}, one of its inputs")
 
 
 def _write_report(data: Any, fmt: str, out: str | None) -> str | None:

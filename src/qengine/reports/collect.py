@@ -215,7 +215,7 @@ class _Collector:
         used: set[str] = set()
         leaf_labels = {c.id: c.label for c in form.household_categories}
         ledger_rows: list[dict[str, Any]] = []
-        findings = 0
+        findings = without_id = 0
         columns: dict[tuple[str, ...], frozenset[str]] = {}
         total: Counter[tuple[str, str]] = Counter()
         solved: Counter[tuple[str, str]] = Counter()
@@ -236,8 +236,11 @@ class _Collector:
                     by_type.setdefault(f[1], []).append(f)
                 findings += len(finds)
                 for type_, group in sorted(by_type.items()):
-                    keys = [finding_key(form.id, idn, f[0]) for f in group]
-                    marks = [statuses.get(k) for k in keys]
+                    # without an id number a finding has no key: no status can name it (a key
+                    # with a blank id would name every such household at once)
+                    keys = [finding_key(form.id, idn, f[0]) for f in group] if idn else []
+                    marks = [statuses.get(k) for k in keys] if idn else [None] * len(group)
+                    without_id += 0 if idn else 1
                     for k, m in zip(keys, marks):
                         if m is not None:
                             used.add(k)
@@ -269,6 +272,10 @@ class _Collector:
                       for ind in indicators for c in CATEGORIES]
         progress_rows = self._progress(households, list(by_village))
         self._warnings(statuses, used, warn)
+        if without_id:
+            warn(f"{without_id} ledger row(s) are of households without a valid id number: "
+                 "their findings have no key, so no status can mark them solved (correct the id "
+                 "numbers and report again)")
         return ReportData(
             form_id=form.id, form_title=form.title, version=form.version,
             ledger=ledger_rows, tallies=tally_rows, progress=progress_rows,
@@ -279,7 +286,7 @@ class _Collector:
             counts={"records": self.records, "unreadable": self.unreadable,
                     "with_errors": self.with_errors, "households": len(households),
                     "findings": findings, "duplicates": self.duplicates,
-                    "ledger_rows": len(ledger_rows)})
+                    "ledger_rows": len(ledger_rows), "without_id": without_id})
 
     @staticmethod
     def _progress(households: list[_Household], villages: list[str]) -> list[dict[str, Any]]:

@@ -34,7 +34,7 @@ __all__ = ["COLUMNS", "Status", "StatusError", "finding_key", "normalize_status"
 COLUMNS = ("key", "status", "date", "note")
 _ALIASES = {SOLVED: SOLVED, IN_PROGRESS: IN_PROGRESS, "solved": SOLVED, "in_progress": IN_PROGRESS,
             "in progress": IN_PROGRESS}
-_KEY = re.compile(r"^([A-Za-z0-9_.\-]+):([^:\s]*):([a-z][a-z0-9_]*)$")
+_KEY = re.compile(r"^([A-Za-z0-9_.\-]+):([^:\s]+):([a-z][a-z0-9_]*)$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -67,7 +67,8 @@ def finding_key(form_id: str, id_number: str | None, indicator: str) -> str:
 def parse_key(key: str) -> tuple[str, str, str] | None:
     """``(form id, id number, indicator id)`` of a finding key, or None when it is not one."""
     m = _KEY.match(key)
-    return None if m is None else (m.group(1), m.group(2), m.group(3))
+    # an id number's check character is written x as often as X: the report's keys have X
+    return None if m is None else (m.group(1), m.group(2).upper(), m.group(3))
 
 
 def normalize_status(text: Any) -> str | None:
@@ -93,7 +94,8 @@ def check_date(text: Any) -> str | None:
 def make_status(key: Any, status: Any, date: Any = None, note: Any = None, *,
                 where: str | None = None) -> tuple[str, Status]:
     """``(key, Status)`` from the parts of a row; ValueError saying what is wrong."""
-    if not isinstance(key, str) or parse_key(key.strip()) is None:
+    parts = parse_key(key.strip()) if isinstance(key, str) else None
+    if parts is None:
         raise ValueError(f"key {key!r} is not a finding key FORM:ID_NUMBER:INDICATOR "
                          "(e.g. annex6:430122197709151371:housing_unsafe)")
     value = normalize_status(status)
@@ -102,7 +104,7 @@ def make_status(key: Any, status: Any, date: Any = None, note: Any = None, *,
                          "(in progress)")
     if note is not None and not isinstance(note, str):
         raise ValueError(f"note {note!r} is not text")
-    return key.strip(), Status(value, check_date(date), (note or "").strip(), where)
+    return ":".join(parts), Status(value, check_date(date), (note or "").strip(), where)
 
 
 def read_status(path: str | os.PathLike[str]) -> dict[str, Status]:

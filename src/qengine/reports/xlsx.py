@@ -254,7 +254,7 @@ _BAD_NAME = re.compile(r"[\[\]:*?/\\]")
 
 def _sheet_name(wanted: str, taken: set[str]) -> str:
     """A valid, unused sheet name: Excel forbids []:*?/\\, a ' at either end and > 31 characters."""
-    base = _BAD_NAME.sub("_", writable(wanted)).strip("'")[:31] or "台账"
+    base = _BAD_NAME.sub("_", writable(wanted)).strip("'")[:31].strip("'") or "台账"
     name, n = base, 2
     while name.lower() in taken or name.lower() == "history":
         suffix = f" ({n})"

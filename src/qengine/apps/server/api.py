@@ -519,6 +519,7 @@ class Api:
             raise ApiError(400, "bad_key", f"{shown!r} is not a finding key FORM:ID_NUMBER:"
                            "INDICATOR (e.g. annex6:430122197709151371:housing_unsafe)")
         name, _id_number, indicator = parts
+        key = ":".join(parts)  # as the report writes it (an id number's x is X)
         form = self.form(name)
         if indicator not in {i.id for i in form.indicators}:
             raise ApiError(404, "unknown_indicator", f"form {name} has no finding {indicator!r}")
