@@ -353,15 +353,13 @@ def hostile_machine(base: qengine.Form, payload: str, n: int) -> dict[str, Any]:
         c["questions"] = [rename[q] for q in c["questions"]]
         c["deps"] = [rename.get(d, param_names.get(d, d)) for d in c["deps"]]
     quoted = tag.replace("{", "{{").replace("}", "}}")  # a description's braces are its own
-    for f in m.get("findings", ()):
-        f["id"] = f"{tag}_{f['id']}"
+    for f in m.get("findings", ()):  # their ids are names (a report's keys hold them)
         f["text"] = tag
         f["labels"] = {lang: tag for lang in f["labels"]}
         f["descriptions"] = {lang: quoted for lang in f["descriptions"]}
         f["questions"] = [rename[q] for q in f["questions"]]
         f["deps"] = [rename[d] for d in f["deps"]]
     for c in m.get("categories", ()):
-        c["id"] = f"{tag}_{c['id']}"
         c["text"] = tag
         c["labels"] = {lang: tag for lang in c["labels"]}
         c["deps"] = [rename[d] for d in c["deps"]]
