@@ -71,7 +71,7 @@ def big_file(n: int, copies: int) -> Path:
     return path
 
 
-def _tree_rss(pid: int) -> int:
+def tree_rss(pid: int) -> int:
     """The resident set size of ``pid`` and all its descendants, in bytes (Linux /proc)."""
     children: dict[int, list[int]] = {}
     rss: dict[int, int] = {}
@@ -103,7 +103,7 @@ def run_qengine(path: Path, jobs: int = 2) -> dict[str, float]:
         peak = 0
         while proc.poll() is None:
             if os.path.isdir("/proc"):
-                peak = max(peak, _tree_rss(proc.pid))
+                peak = max(peak, tree_rss(proc.pid))
             time.sleep(0.02)
         err = proc.stderr.read() if proc.stderr else b""
     wall = time.perf_counter() - start

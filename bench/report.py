@@ -28,36 +28,13 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from e2e import DIR, QENGINE, SHARED, count, records_file  # noqa: E402
+from e2e import DIR, QENGINE, SHARED, count, records_file, tree_rss  # noqa: E402
 
 #: Runs the command given as its arguments and prints, last on standard error, the peak resident
 #: set size (KiB) of its largest descendant: the command or one of its workers.
 WRAPPER = ("import resource, subprocess, sys; rc = subprocess.call(sys.argv[1:]); "
            "sys.stderr.write('\\nmaxrss %d\\n' % resource.getrusage(resource.RUSAGE_CHILDREN)"
            ".ru_maxrss); sys.exit(rc)")
-
-
-def tree_rss(pid: int) -> int:
-    """The resident set size of ``pid`` and all its descendants, in bytes (Linux /proc)."""
-    children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
-    page = os.sysconf("SC_PAGE_SIZE")
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as fh:
-                fields = fh.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        children.setdefault(int(fields[1]), []).append(int(entry))
-        rss[int(entry)] = int(fields[21]) * page
-    total, todo = 0, [pid]
-    while todo:
-        p = todo.pop()
-        total += rss.get(p, 0)
-        todo += children.get(p, [])
-    return total
 
 
 def run(args: list[str], out: Path) -> dict[str, Any]:
