@@ -181,12 +181,15 @@ export class Form {
     const values = { ...this.params };
     if (overrides === null || overrides === undefined) return values;
     if (!isRecord(overrides)) throw new ParamError("*", "params must be a mapping of name to value");
+    // An unknown name first, the least by code point (as Python): an object puts "4" before "".
+    const unknown = Object.keys(overrides).filter((name) => !Object.hasOwn(values, name));
+    if (unknown.length) {
+      const name = unknown.reduce((a, b) => (codePointLess(b, a) ? b : a));
+      const known = Object.keys(this.params).join(", ") || "none";
+      const shown = pyLen(name) <= 100 ? name : describe(name); // as Python: a long name shortened
+      throw new ParamError(shown, `form ${this.id} has no such param (params: ${known})`, "unknown_param");
+    }
     for (const [name, value] of Object.entries(overrides)) {
-      if (!Object.hasOwn(values, name)) {
-        const known = Object.keys(this.params).join(", ") || "none";
-        const shown = pyLen(name) <= 100 ? name : describe(name); // as Python: a long name shortened
-        throw new ParamError(shown, `form ${this.id} has no such param (params: ${known})`, "unknown_param");
-      }
       const kind = this._paramTypes[name];
       if (kind === "num" && !isNumber(value)) throw new ParamError(name, `expected a number within ±1e15, got ${describe(value)}`);
       if (kind !== "num" && typeof value !== "string") throw new ParamError(name, `expected a text, got ${describe(value)}`);
@@ -458,4 +461,13 @@ function floatShown(x) {
 function blankRaw(v) {
   if (typeof v === "string") return isBlankText(v);
   return Array.isArray(v) && v.length === 0;
+}
+
+/** Whether text `a` sorts before `b` by code point (Python's order of str; JavaScript's own
+ * comparison is by UTF-16 unit, which differs past U+FFFF). @param {string} a @param {string} b */
+function codePointLess(a, b) {
+  const x = Array.from(a, (c) => c.codePointAt(0));
+  const y = Array.from(b, (c) => c.codePointAt(0));
+  for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i] < y[i];
+  return x.length < y.length;
 }

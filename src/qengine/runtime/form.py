@@ -583,12 +583,17 @@ class Form:
             return values
         if not isinstance(overrides, Mapping):  # [] or "" is no mapping (nor "no overrides")
             raise ParamError("*", "params must be a mapping of name to value")
+        # An unknown name first, the least (by code point) of them: every runtime names the same
+        # one, whatever order its mappings keep ("4" comes before "" in a JavaScript object).
+        unknown = [name for name in overrides if name not in values]
+        if unknown:
+            name = min(unknown, key=lambda n: (0, n, "") if isinstance(n, str) else (1, "",
+                                                                                   describe(n)))
+            known = ", ".join(self.params) or "none"
+            shown = name if isinstance(name, str) and len(name) <= 100 else describe(name)
+            raise ParamError(shown, f"form {self.id} has no such param (params: {known})",
+                             "unknown_param")
         for name, value in overrides.items():
-            if name not in values:
-                known = ", ".join(self.params) or "none"
-                shown = name if isinstance(name, str) and len(name) <= 100 else describe(name)
-                raise ParamError(shown, f"form {self.id} has no such param (params: "
-                                 f"{known})", "unknown_param")
             kind = self.param_info[name]["type"]
             if kind == "num" and not is_number(value):
                 raise ParamError(name, f"expected a number within ±1e15, got {describe(value)}")
