@@ -29,7 +29,8 @@ LAYERS: dict[str, int] = {
 HOMES: dict[str, set[str]] = {
     "yaml": {"compiler"}, "lark": {"lang"}, "jsonschema": {"compiler"},
     "fastjsonschema": {"compiler"}, "hypothesis": {"testing"}, "pytest": {"pytest_plugin"},
-    "orjson": {"batch"}, "openpyxl": {"batch", "reports"}, "rich": {"apps"}, "dask": {"batch"},
+    "orjson": {"batch"}, "openpyxl": {"batch", "formats", "reports"}, "rich": {"apps"},
+    "dask": {"batch"},
     "distributed": {"batch"}, "fsspec": {"batch"}, "starlette": {"apps"}, "uvicorn": {"apps"},
 }
 

@@ -36,7 +36,7 @@ from qengine.runtime import Form
 
 FORM_HELP = ("a bundled form name (annex5, annex6, annex7), the path of a form file, or of a "
              "machine file (.json, as qengine export writes)")
-EXPORT_FORMATS = ("machine", "record-schema")
+EXPORT_FORMATS = ("machine", "record-schema", "xlsform")
 GRAPH_FORMATS = ("json", "dot", "svg", "mermaid")
 REPORT_FORMATS = ("json", "xlsx", "csv", "html")
 
@@ -166,7 +166,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("form", metavar="FORM", help=FORM_HELP)
     s.add_argument("--format", choices=EXPORT_FORMATS, default="machine",
                    help="machine: the compiled machine as JSON (qengine-machine/1), the default; "
-                        "record-schema: a JSON Schema (draft 2020-12) of its records "
+                        "record-schema: a JSON Schema (draft 2020-12) of its records; "
+                        "xlsform: an XLSForm workbook for ODK and KoboToolbox, to a file "
                         "(docs/export.md)")
     s.add_argument("-o", "--output", default="-", metavar="FILE",
                    help="the file to write (default: - for standard output)")
@@ -587,7 +588,17 @@ def _write_text(text: str, output: str) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     _not_the_form_file(args)
+    if args.format == "xlsform" and args.output == "-":
+        raise UsageError("--format xlsform writes a workbook: give its file with -o FILE.xlsx")
     form = load(args.form)
+    if args.format == "xlsform":
+        from qengine.formats.xlsform import write_xlsform
+
+        try:
+            write_xlsform(form, args.output)
+        except OSError as exc:
+            raise UsageError(f"cannot write {args.output}: {exc.strerror or exc}") from None
+        return 0
     if args.format == "record-schema":
         from qengine.formats.record_schema import record_schema
 
