@@ -32,6 +32,7 @@ HOMES: dict[str, set[str]] = {
     "orjson": {"batch"}, "openpyxl": {"batch", "formats", "reports"}, "rich": {"apps"},
     "dask": {"batch"},
     "distributed": {"batch"}, "fsspec": {"batch"}, "starlette": {"apps"}, "uvicorn": {"apps"},
+    "pyreadstat": {"formats"}, "pandas": {"formats"},
 }
 
 

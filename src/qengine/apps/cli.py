@@ -39,6 +39,7 @@ FORM_HELP = ("a bundled form name (annex5, annex6, annex7), the path of a form f
 EXPORT_FORMATS = ("machine", "record-schema", "xlsform")
 GRAPH_FORMATS = ("json", "dot", "svg", "mermaid")
 REPORT_FORMATS = ("json", "xlsx", "csv", "html")
+RECORDS_FORMATS = ("csv", "xlsx", "sav", "dta")
 
 
 class UsageError(QengineError):
@@ -172,6 +173,24 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("-o", "--output", default="-", metavar="FILE",
                    help="the file to write (default: - for standard output)")
     s.set_defaults(run=cmd_export)
+
+    s = sub.add_parser("export-records", help="write records wide for analysts: CSV, Excel, "
+                       "SPSS .sav or Stata .dta, with a data dictionary (docs/export.md)")
+    s.add_argument("form", metavar="FORM", help=FORM_HELP)
+    s.add_argument("files", nargs="+", metavar="RECORDS",
+                   help="files of records, as for validate: JSON Lines, CSV or Excel")
+    s.add_argument("--format", default=None, metavar="|".join(RECORDS_FORMATS),
+                   help="csv (UTF-8, and FILE.dictionary.csv beside it), xlsx (a records sheet "
+                        "and a dictionary sheet), sav (SPSS) or dta (Stata); sav and dta need "
+                        "the stats extra (pip install 'qengine[stats]')")
+    s.add_argument("-o", "--output", default=None, metavar="FILE", help="the file to write")
+    s.add_argument("--coerce", action="store_true",
+                   help="read JSON records' entered text as an interview does (as for validate)")
+    s.add_argument("--lang", default=None,
+                   help="language of the labels in .sav and .dta files; default: the form's first")
+    s.add_argument("--jobs", type=_jobs, default=None, metavar="N",
+                   help="worker processes (default: one per core); 1 works in this process")
+    s.set_defaults(run=cmd_export_records)
 
     s = sub.add_parser("forms", help="list the bundled forms")
     s.set_defaults(run=cmd_forms)
@@ -607,6 +626,34 @@ def cmd_export(args: argparse.Namespace) -> int:
         return _write_text(text, args.output)
     text = json.dumps(form.to_json(), ensure_ascii=False, indent=2, allow_nan=False) + "\n"
     return _write_text(text, args.output)
+
+
+def cmd_export_records(args: argparse.Namespace) -> int:
+    from qengine.formats.records import check_output, export_records
+
+    if args.format is None or args.format not in RECORDS_FORMATS:
+        given = "no --format" if args.format is None else f"unknown format {args.format!r}"
+        raise UsageError(f"export-records: {given}: --format is one of "
+                         f"{', '.join(RECORDS_FORMATS)}")
+    if args.output is None or args.output == "-":
+        raise UsageError(f"export-records: -o FILE names the file to write (a .{args.format} "
+                         "file, not standard output)")
+    if "-" in args.files:
+        raise UsageError("export-records: records are read from files, not standard input")
+    inputs = [inspect_input(name) for name in args.files]
+    names = [i.name for i in inputs]
+    check_output(args.format, args.output, [*names, args.form])  # before any record is read
+    form = load(args.form)
+    try:
+        done = export_records(form, names, args.format, args.output, coerce=args.coerce,
+                              jobs=args.jobs or os.cpu_count() or 1, lang=args.lang,
+                              warn=lambda text: _note(f"qengine: warning: {text}"))
+    except OSError as exc:
+        where = getattr(exc, "filename", None) or args.output
+        raise UsageError(f"cannot write {where}: {exc.strerror or exc}") from None
+    _note(f"{form.id} {form.version}: {done.records} record(s), {done.columns} column(s); wrote "
+          + " and ".join(done.files))
+    return 0
 
 
 def cmd_forms(args: argparse.Namespace) -> int:
