@@ -6,6 +6,7 @@ small XPath 1.0 evaluator of the subset the writer uses, against qengine's own w
 from __future__ import annotations
 
 import math
+import random
 import re
 import shutil
 from collections.abc import Callable, Mapping
@@ -25,7 +26,7 @@ from qengine.formats.xlsform import (
     write_xlsform,
     xpath_string,
 )
-from qengine.notation import id_check_digit
+from qengine.notation import id_check_digit, id_number_ok
 from qengine.testing import paths
 
 pyxform = pytest.importorskip("pyxform")
@@ -315,6 +316,12 @@ def test_the_id_number_constraint_checks_the_check_digit() -> None:
         wrong = first + ("1" if id_check_digit(first) != "1" else "2")
         assert _evaluate(constraint, {}, here=good) is (good[6:14] != "19990229")
         assert _evaluate(constraint, {}, here=wrong) is False
+    rng = random.Random(11643)
+    for _ in range(300):  # random digits: mostly bad birth dates or check digits
+        text = "".join(rng.choice("0123456789") for _ in range(17))
+        text = text[:6] + rng.choice(("1967", "2000", "1900", "0000")) + text[10:]
+        text += rng.choice((id_check_digit(text), "X", "0"))
+        assert _evaluate(constraint, {}, here=text) is id_number_ok(text), text
     assert _evaluate(constraint, {}, here="1101051949123100") is False
     assert _evaluate(constraint, {}, here="110105194913310029") is False  # month 13
 

@@ -315,6 +315,7 @@ def survey_rows(form: Form) -> tuple[list[dict[str, Any]], list[list[Any]]]:
     constraints: dict[str, list[str]] = {}
     messages: dict[str, list[dict[str, str]]] = {}
     notes: dict[str | None, list[dict[str, Any]]] = {}
+    hosted: dict[str, int] = {}  # how many checks each question holds so far
     for q in form.questions:
         if not q.computed and _ranges(q):
             constraints[q.id] = _ranges(q)
@@ -329,8 +330,10 @@ def survey_rows(form: Form) -> tuple[list[dict[str, Any]], list[list[Any]]]:
             blank = [f"${{{d}}} = ''" for d in check["deps"] if d != host]
             holds = xp.negate(rule, host) if check["kind"] == "when" else xp.expr(rule, host)
             text = " or ".join([*blank, holds])
-            constraints.setdefault(host, []).insert(0, text)
-            messages.setdefault(host, []).insert(0, dict(check["messages"]))
+            # the checks first, in declaration order, then the question's own bounds
+            at = hosted[host] = hosted.get(host, 0) + 1
+            constraints.setdefault(host, []).insert(at - 1, text)
+            messages.setdefault(host, []).insert(at - 1, dict(check["messages"]))
             continue
         deps = [f"${{{d}}} != ''" for d in check["deps"]]
         fires = xp.expr(rule) if check["kind"] == "when" else f"not({xp.expr(rule)})"
