@@ -25,18 +25,28 @@ from __future__ import annotations
 import csv
 import errno
 import gzip
+import itertools
 import os
 import stat
 import sys
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import PurePath
 from typing import Any, BinaryIO
 
 import attrs
 
 from qengine.batch.jsonl import MAX_LINE_BYTES
-from qengine.batch.pool import CHUNK_BYTES, CHUNK_LINES, Chunk, Lines, Rows, Undecodable, line_chunks
+from qengine.batch.pool import (
+    CHUNK_BYTES,
+    CHUNK_LINES,
+    Chunk,
+    Lines,
+    Rows,
+    Undecodable,
+    line_chunks,
+    record_chunks,
+)
 from qengine.errors import QengineError
 
 KINDS = ("jsonl", "csv", "xlsx")
@@ -346,3 +356,25 @@ def _sheet_chunks(inp: Input, offset: int, name: str | None) -> Iterator[Rows]:
 
 __all__ = ["KINDS", "STDIN", "Input", "InputError", "Lines", "Rows", "inspect_input", "kind_of",
            "read_input", "read_inputs"]
+
+
+def chunks_of(records: Any) -> Iterator[Chunk]:
+    """The chunks of ``records`` for :func:`qengine.batch.pool.run_chunks`: the paths of files
+    (JSON Lines, CSV, Excel, read as ``qengine validate`` reads them; a path alone is one file,
+    and every file is looked at now, before any is read) or an iterable of records. TypeError for
+    anything else, such as a single record or a list that mixes paths with other things."""
+    if isinstance(records, (str, os.PathLike)):
+        records = [records]
+    elif isinstance(records, (Mapping, bytes)) or not isinstance(records, Iterable):
+        raise TypeError(f"records: expected an iterable of records or of file paths, not "
+                        f"{type(records).__name__}")
+    it = iter(records)
+    head = list(itertools.islice(it, 1))
+    if head and isinstance(head[0], (str, os.PathLike)):
+        names = [os.fspath(head[0])]
+        for p in it:
+            if not isinstance(p, (str, os.PathLike)):
+                raise TypeError(f"records: a list of paths holds {type(p).__name__}")
+            names.append(os.fspath(p))
+        return read_inputs([inspect_input(name) for name in names])
+    return record_chunks(itertools.chain(head, it))

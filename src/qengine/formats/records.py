@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import csv
 import datetime as _dt
-import itertools
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -32,8 +31,8 @@ from typing import Any
 
 import attrs
 
-from qengine.batch.inputs import inspect_input, read_inputs
-from qengine.batch.pool import Chunk, Spec, record_chunks, run_chunks
+from qengine.batch.inputs import chunks_of
+from qengine.batch.pool import Chunk, Spec, run_chunks
 from qengine.errors import QengineError
 from qengine.runtime import Form, Question
 
@@ -135,18 +134,10 @@ def row(columns: Sequence[Column], record: Mapping[str, Any], invalid: Iterable[
 
 # -- reading ----------------------------------------------------------------------------------------
 def _chunks(records: Any) -> Iterator[Chunk]:
-    """Chunks of ``records``: file paths (read as ``qengine validate`` reads them) or records."""
-    if isinstance(records, (str, os.PathLike)):
-        records = [records]
-    elif isinstance(records, (Mapping, bytes)) or not isinstance(records, Iterable):
-        raise ExportError(f"records: expected an iterable of records or of file paths, not "
-                          f"{type(records).__name__}")
-    it = iter(records)
-    head = list(itertools.islice(it, 1))
-    if head and isinstance(head[0], (str, os.PathLike)):
-        names = [os.fspath(p) for p in itertools.chain(head, it)]
-        return read_inputs([inspect_input(n) for n in names])
-    return record_chunks(itertools.chain(head, it))
+    try:
+        return chunks_of(records)
+    except TypeError as exc:
+        raise ExportError(str(exc)) from None
 
 
 def _where(source: str | None, line: int) -> str:

@@ -17,15 +17,14 @@ the end:
 
 from __future__ import annotations
 
-import itertools
 import os
 import warnings
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from qengine.batch.inputs import inspect_input, read_inputs
-from qengine.batch.pool import Chunk, Found, Spec, record_chunks, run_chunks
+from qengine.batch.inputs import chunks_of
+from qengine.batch.pool import Chunk, Found, Spec, run_chunks
 from qengine.errors import QengineError
 from qengine.reports.annex import (
     CATEGORIES,
@@ -78,24 +77,10 @@ def _form(form: Form | str) -> Form:
 
 
 def _chunks(records: Any) -> Iterator[Chunk]:
-    """The chunks of ``records``: paths of files (JSON Lines, CSV, Excel, as ``qengine validate``
-    reads them; a path alone is one file) or an iterable of records."""
-    if isinstance(records, (str, os.PathLike)):
-        records = [records]
-    elif isinstance(records, (Mapping, bytes)) or not isinstance(records, Iterable):
-        raise ReportError(f"records: expected an iterable of records or of file paths, not "
-                          f"{type(records).__name__}")
-    it = iter(records)
-    head = list(itertools.islice(it, 1))
-    if head and isinstance(head[0], (str, os.PathLike)):
-        names = [os.fspath(head[0])]
-        for p in it:
-            if not isinstance(p, (str, os.PathLike)):
-                raise ReportError(f"records: a list of paths holds {type(p).__name__}")
-            names.append(os.fspath(p))
-        inputs = [inspect_input(name) for name in names]  # every file looked at first
-        return read_inputs(inputs)
-    return record_chunks(itertools.chain(head, it))
+    try:
+        return chunks_of(records)
+    except TypeError as exc:
+        raise ReportError(str(exc)) from None
 
 
 def _warn(message: str) -> None:
