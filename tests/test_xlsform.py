@@ -21,6 +21,7 @@ from qengine.apps.cli import main
 from qengine.formats.xlsform import (
     ID_CHECKS,
     ID_WEIGHTS,
+    Inexpressible,
     XPath,
     id_number_constraint,
     write_xlsform,
@@ -130,7 +131,7 @@ def test_labels_choices_settings_and_types(tmp_path: Path) -> None:
     assert _row(rows, "survey_date")["type"] == "date"
     assert _row(rows, "income_line") == {**_row(rows, "income_line"), "type": "calculate",
                                          "calculation": "4000"}
-    assert _row(rows, "period_start")["calculation"] == "'2019-10-01'"
+    assert _row(rows, "period_start")["calculation"] == "date('2019-10-01')"
     assert _row(rows, "q1_per_capita")["calculation"] == (
         "((${q1_total} - ${q1_4}) div ${household_size})")
     assert _row(rows, "exit_year")["constraint"] == "(. >= 2014) and (. <= 2020)"
@@ -246,7 +247,7 @@ CASES = [  # an IR rule, values, and what qengine says
     (_ir("eq", _ir("add", _num(0.1), _num(0.2), type="num"), _num(0.3)), {}, True),
     (_ir("gt", _ir("param", type="num", name="line"), _num(10)), {"line": "4000"}, True),
     (_ir("lt", {"op": "answer", "id": "d", "type": "date"},
-         {"op": "text", "value": "2020-01-01", "type": "text"}), {"d": ""}, False),
+         {"op": "text", "value": "2020-01-01", "type": "date"}), {"d": ""}, False),
     (_ir("or", _ir("eq", _answer("a"), _num(1)), _ir("eq", _answer("b"), _num(1))),
      {"a": "1", "b": ""}, True),
     (_ir("eq", _ir("len", _answer("t", "text"), type="num"), _num(3)), {"t": "abc"}, True),
@@ -487,3 +488,30 @@ def _evaluate(text: str, values: Mapping[str, str], here: Any = None) -> Any:
     result = or_()
     assert at[0] == len(tokens), f"left over in {text!r}: {tokens[at[0]:]}"
     return _truth(result) if not isinstance(result, (str, float)) else result
+
+
+def test_texts_cannot_be_ordered_in_xpath_and_dates_are_dates() -> None:
+    """XPath 1.0's < turns both sides into numbers: an ordering of texts is refused (a check
+    becomes a note saying it is not checked), one of dates compares date() values."""
+    xp = XPath({}, {})
+    with pytest.raises(Inexpressible):
+        xp.expr(_ir("lt", _answer("t", "text"), {"op": "text", "value": "b", "type": "text"}))
+    text = xp.expr(_ir("gt", {"op": "answer", "id": "d", "type": "date"},
+                       {"op": "text", "value": "2020-12-31", "type": "date"}))
+    assert "date(${d}) > date('2020-12-31')" in text
+
+
+def test_a_reference_written_in_a_label_stays_text(tmp_path: Path) -> None:
+    """XLSForm reads ${x} in a label as a reference: the export breaks it, and pyxform converts."""
+    form = qengine.load_text(
+        'form: r\nversion: "1"\ntitle: R\nlanguages: [zh]\nsections:\n  - id: s\n'
+        '    questions:\n      - {id: a, label: "姓名 ${x}", type: text}\n'
+        '      - {id: t, label: 文字, type: text, checks: [{id: c, severity: error, '
+        'when: "t < \'b\'", message: 太小}]}\n', "r.yaml")
+    path = tmp_path / "r.xlsx"
+    write_xlsform(form, path)
+    rows = _rows(path)
+    assert "${x}" not in str(_row(rows, "a")) and "x}" in str(_row(rows, "a"))
+    assert any(str(r.get("name", "")).startswith("unchecked_c") for r in rows)
+    assert xls2xform_convert(xlsform_path=str(path), xform_path=str(tmp_path / "r.xml"),
+                             validate=False) == []

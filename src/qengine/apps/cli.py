@@ -611,12 +611,14 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise UsageError("--format xlsform writes a workbook: give its file with -o FILE.xlsx")
     form = load(args.form)
     if args.format == "xlsform":
-        from qengine.formats.xlsform import write_xlsform
+        from qengine.formats.xlsform import Inexpressible, write_xlsform
 
         try:
             write_xlsform(form, args.output)
         except OSError as exc:
             raise UsageError(f"cannot write {args.output}: {exc.strerror or exc}") from None
+        except Inexpressible as exc:  # a jump or computed value XLSForm cannot say
+            raise UsageError(f"{form.id}: no XLSForm for this form: {exc}") from None
         return 0
     if args.format == "record-schema":
         from qengine.formats.record_schema import record_schema

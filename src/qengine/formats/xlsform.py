@@ -74,6 +74,14 @@ def _number(value: Any) -> str:
     return format(Decimal(repr(value)), "f")
 
 
+class Inexpressible(ValueError):
+    """A rule XPath 1.0 cannot say: it orders texts (``<`` turns both sides into numbers)."""
+
+
+#: the columns of free text, where XLSForm reads ``${name}`` as a reference
+_TEXT_COLUMNS = ("label::", "hint::", "constraint_message::")
+
+
 class XPath:
     """The translation of the machine's IR into XPath, naming questions ``${id}`` (the question
     ``self_id`` as ``.``) and params by their calculate rows, or as values where ``inline``."""
@@ -157,6 +165,12 @@ class XPath:
 
     def _compare(self, op: str, args: list[Mapping[str, Any]], self_id: str | None) -> str:
         left, right = (self.expr(a, self_id) for a in args)
+        if op in ("lt", "le", "gt", "ge"):
+            kinds = {a.get("type") for a in args}
+            if "text" in kinds:
+                raise Inexpressible("XPath 1.0 cannot order texts (< makes both sides numbers)")
+            if "date" in kinds:  # a date as text is no number: date() makes it one
+                left, right = f"date({left})", f"date({right})"
         if op in ("eq", "ne") and _tolerant(args):
             # eq forgives float rounding (machine.md); abs() of a blank is NaN: false, as in
             # qengine, for ne as for eq
@@ -325,10 +339,19 @@ def survey_rows(form: Form) -> tuple[list[dict[str, Any]], list[list[Any]]]:
             d for d in check["deps"] + check["questions"] if not s.by_id[d].computed}
         host = max(read, key=lambda qid: s.by_id[qid].index) if read else None
         rule = check["rule"]
+        try:
+            holds = xp.negate(rule, host) if check["kind"] == "when" else xp.expr(rule, host)
+            fires = xp.expr(rule) if check["kind"] == "when" else f"not({xp.expr(rule)})"
+        except Inexpressible as exc:  # told on the form, never dropped in silence
+            notes.setdefault(host, []).append({
+                "type": "note", "name": s.name(f"unchecked_{check['id']}"),
+                **{f"label::{language_column(lang)}": f"（XLSForm 不能检查 / not checked in "
+                   f"XLSForm: {exc}）{t}" for lang, t in
+                   zip(langs, _texts(check["messages"], langs, check["id"]), strict=True)}})
+            continue
         if check["severity"] == "error" and host is not None:
             # holds while some dep is blank (the check waits), else as the rule says
             blank = [f"${{{d}}} = ''" for d in check["deps"] if d != host]
-            holds = xp.negate(rule, host) if check["kind"] == "when" else xp.expr(rule, host)
             text = " or ".join([*blank, holds])
             # the checks first, in declaration order, then the question's own bounds
             at = hosted[host] = hosted.get(host, 0) + 1
@@ -336,7 +359,6 @@ def survey_rows(form: Form) -> tuple[list[dict[str, Any]], list[list[Any]]]:
             messages.setdefault(host, []).insert(at - 1, dict(check["messages"]))
             continue
         deps = [f"${{{d}}} != ''" for d in check["deps"]]
-        fires = xp.expr(rule) if check["kind"] == "when" else f"not({xp.expr(rule)})"
         marks = ["⚠ " + t for t in _texts(check["messages"], langs, check["id"])]
         if check["severity"] == "error":  # reads no question: a note is all it can be
             marks = ["✖ " + t for t in _texts(check["messages"], langs, check["id"])]
@@ -347,8 +369,8 @@ def survey_rows(form: Form) -> tuple[list[dict[str, Any]], list[list[Any]]]:
     for p in machine["params"]:
         value = p["value"]
         s.rows.append({"type": "calculate", "name": params[p["name"]],
-                       "calculation": xpath_string(value) if isinstance(value, str)
-                       else _number(value),
+                       "calculation": f"date({xpath_string(value)})" if p["type"] == "date"
+                       else xpath_string(value) if isinstance(value, str) else _number(value),
                        **{f"label::{language_column(lang)}": t
                           for lang, t in zip(langs, _texts(p["labels"], langs, p["name"]),
                                              strict=True)}})
@@ -439,8 +461,10 @@ def write_xlsform(form: Form, path: str | Path | IO[bytes]) -> None:
     survey = book.active
     survey.title = "survey"
     _append(survey, columns)
-    for row in rows:
-        _append(survey, [row.get(c) for c in columns])
+    free = [c.startswith(_TEXT_COLUMNS) for c in columns]
+    for row in rows:  # "${x}" in a label would be a reference to question x: broken with U+200B
+        _append(survey, [v.replace("${", "$\u200b{") if is_free and isinstance(v, str) else v
+                         for v, is_free in zip((row.get(c) for c in columns), free, strict=True)])
     sheet = book.create_sheet("choices")
     _append(sheet, ["list_name", "name", *(f"label::{language_column(lang)}" for lang in langs)])
     for line in choices:
