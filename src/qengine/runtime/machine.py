@@ -650,53 +650,45 @@ def _check_quoted(r: _Reader, texts: Any, where: str, scope: _Scope) -> None:
                 r.fail(f"{where}/{lang}", f"quotes {{{name}}}, which is no question or param")
 
 
-def _check_findings(r: _Reader, value: Any, scope: _Scope) -> None:
+def _check_named(r: _Reader, value: Any, key: str, noun: str, fields: tuple[str, ...],
+                 scope: _Scope) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The entries of ``key`` (findings or categories) with what they share checked: their
+    fields, a unique id that is a name, labels, rule text and position, deps, a bool rule; each
+    sound entry with its JSON pointer, for the checks of its own."""
     seen: set[str] = set()
-    for i, f in enumerate(r.array(value, "/findings")):
-        where = f"/findings/{i}"
-        if not r.obj(f, where, ("id", "type", "unit", "labels", "rule", "text", "questions",
-                                "deps", "descriptions", "at")):
+    for i, entry in enumerate(r.array(value, f"/{key}")):
+        where = f"/{key}/{i}"
+        if not r.obj(entry, where, fields) or not r.text(entry["id"], f"{where}/id"):
             continue
-        if not r.text(f["id"], f"{where}/id"):
-            continue
-        if not _is_id(f["id"]):
-            r.fail(f"{where}/id", "a finding id is a name: a-z, then a-z, 0-9 or _")
-        if f["id"] in seen:
-            r.fail(f"{where}/id", f"finding {f['id']!r} is declared twice")
-        seen.add(f["id"])
+        if not _is_id(entry["id"]):
+            r.fail(f"{where}/id", f"a {noun} id is a name: a-z, then a-z, 0-9 or _")
+        if entry["id"] in seen:
+            r.fail(f"{where}/id", f"{noun} {entry['id']!r} is declared twice")
+        seen.add(entry["id"])
+        r.texts(entry["labels"], f"{where}/labels")
+        r.text(entry["text"], f"{where}/text")
+        r.position(entry["at"], f"{where}/at")
+        for name in ("questions", "deps"):
+            for n, qid in enumerate(r.array(entry.get(name, []), f"{where}/{name}")):
+                if not isinstance(qid, str) or qid not in scope.index:
+                    r.fail(f"{where}/{name}/{n}", "names no question")
+        yield where, entry
+        _check_expr(r, entry["rule"], f"{where}/rule", scope, expect="bool")
+
+
+def _check_findings(r: _Reader, value: Any, scope: _Scope) -> None:
+    fields = ("id", "type", "unit", "labels", "rule", "text", "questions", "deps",
+              "descriptions", "at")
+    for where, f in _check_named(r, value, "findings", "finding", fields, scope):
         kind = f["type"]
         if not (type(kind) is int and kind in TYPES):
             r.fail(f"{where}/type", f"expected a problem type 1-8, got {_kind(kind)}")
         if not _member(f["unit"], UNITS):
             r.fail(f"{where}/unit", f"expected one of {', '.join(UNITS)}, got {_kind(f['unit'])}")
-        r.texts(f["labels"], f"{where}/labels")
-        r.text(f["text"], f"{where}/text")
-        r.position(f["at"], f"{where}/at")
-        for key in ("questions", "deps"):
-            for k, qid in enumerate(r.array(f[key], f"{where}/{key}")):
-                if not isinstance(qid, str) or qid not in scope.index:
-                    r.fail(f"{where}/{key}/{k}", "names no question")
         _check_quoted(r, f["descriptions"], f"{where}/descriptions", scope)
-        _check_expr(r, f["rule"], f"{where}/rule", scope, expect="bool")
 
 
 def _check_categories(r: _Reader, value: Any, scope: _Scope) -> None:
-    seen: set[str] = set()
-    for i, c in enumerate(r.array(value, "/categories")):
-        where = f"/categories/{i}"
-        if not r.obj(c, where, ("id", "labels", "rule", "text", "deps", "at")):
-            continue
-        if not r.text(c["id"], f"{where}/id"):
-            continue
-        if not _is_id(c["id"]):
-            r.fail(f"{where}/id", "a category id is a name: a-z, then a-z, 0-9 or _")
-        if c["id"] in seen:
-            r.fail(f"{where}/id", f"category {c['id']!r} is declared twice")
-        seen.add(c["id"])
-        r.texts(c["labels"], f"{where}/labels")
-        r.text(c["text"], f"{where}/text")
-        r.position(c["at"], f"{where}/at")
-        for k, qid in enumerate(r.array(c["deps"], f"{where}/deps")):
-            if not isinstance(qid, str) or qid not in scope.index:
-                r.fail(f"{where}/deps/{k}", "names no question")
-        _check_expr(r, c["rule"], f"{where}/rule", scope, expect="bool")
+    fields = ("id", "labels", "rule", "text", "deps", "at")
+    for _where, _c in _check_named(r, value, "categories", "category", fields, scope):
+        pass  # a category has nothing of its own beyond what every named rule has
