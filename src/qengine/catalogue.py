@@ -124,6 +124,8 @@ FORM_CODES: dict[str, dict[str, str]] = {
     "jump_self": {"en": "a question jumps to itself", "zh": "问题跳转到自身"},
     "jump_backward": {"en": "a jump goes back; jumps only go forward", "zh": "跳转只能向后"},
     "jump_looks_ahead": {"en": "a jump reads a later question", "zh": "跳转条件引用了后面的问题"},
+    "ask_if_looks_ahead": {"en": "an ask_if reads its own or a later question",
+                           "zh": "提问条件引用了本题或后面的问题"},
     "rule_syntax": {"en": "a rule cannot be parsed", "zh": "规则语法错误"},
     "rule_too_deep": {"en": "a rule is nested too deeply", "zh": "规则嵌套过深"},
     "rule_too_long": {"en": "a rule is too long", "zh": "规则过长"},

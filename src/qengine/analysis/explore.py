@@ -1,8 +1,8 @@
 """Exploring a compiled form's state space: which paths exist, with a witness record for each.
 
-The branching of a form comes only from its jumps. A question matters to the branching when it has
-jumps or when a later jump's rule reads it; every other question gets one plain answer. A question
-that matters is tried with a few *representative* answers: every code of a choice question, and for
+The branching of a form comes from its jumps and its ask_if rules. A question matters to the
+branching when it has jumps or when a later jump's or ask_if's rule reads it; every other question
+gets one plain answer. A question that matters is tried with a few *representative* answers: every code of a choice question, and for
 a number the values around each constant it is compared with (so ``i23 == 0`` is tried with 0 and 1).
 That makes the exploration exact where the domain is finite or the rules compare with constants,
 and :attr:`Explorer.exact` says when it is not.
@@ -63,11 +63,24 @@ def rule_refs(node: n.Node, form: Form, view: RulesView | None = None) -> set[st
 
 
 def rules_of(form: Form, view: RulesView | None = None) -> list[n.Node]:
-    """Every rule of a form: jump conditions, check rules and computed values."""
+    """Every rule of a form: jump conditions, ask_if rules, check rules and computed values."""
     d = view or rules_view(form)
     out = [j.when for q in d.questions for j in q.jumps]
+    out += _ask_if_rules(d)
     out += [c.expr for c in d.checks]
     out += [q.value for q in d.questions if q.value is not None]
+    return out
+
+
+def _ask_if_rules(view: RulesView) -> list[n.Node]:
+    """Each ask_if rule once (a section's is shared by its questions)."""
+    out: list[n.Node] = []
+    seen: set[int] = set()
+    for q in view.questions:
+        for rule in q.ask_if:
+            if id(rule) not in seen:
+                seen.add(id(rule))
+                out.append(rule)
     return out
 
 
@@ -196,7 +209,7 @@ class Explorer:
         index = {s.id: s.index for s in steps}
         refs = RuleRefs(form, d)
         self.guard_refs: list[set[str]] = [
-            set().union(*(refs(j.when) for j in q.jumps)) if q.jumps else set()
+            set().union(*(refs(r) for r in (*(j.when for j in q.jumps), *q.ask_if)))
             for q in d.questions]
         # needed_after[i]: answers before i that a jump at i or later reads.
         self.needed_after: list[tuple[str, ...]] = [()] * (self.n + 1)
@@ -218,11 +231,13 @@ class Explorer:
         self.defaults = {q.id: default_answer(q) for q in form.questions if not q.computed}
         # Representative answers are exact only for comparisons with constants; arithmetic or a
         # comparison of two answers in a jump makes them a sample.
-        if any(_sampled(j.when, form) for q in d.questions for j in q.jumps):
+        if any(_sampled(r, form) for r in (*(j.when for q in d.questions for j in q.jumps),
+                                           *_ask_if_rules(d))):
             self.exact = False
 
-    def _next(self, i: int, skip_to: int) -> int:
-        return self.form.next_asked(max(i, skip_to))
+    def _next(self, i: int, skip_to: int, env: dict[str, Any]) -> int:
+        """The next question asked at or after ``i``: not skipped by a jump, its ask_if holding."""
+        return self.form.next_relevant(max(i, skip_to), env)
 
     def outcome(self, i: int, env: dict[str, Any]) -> int:
         """Where the jumps of question i send the interview: the index to continue from."""
@@ -260,7 +275,7 @@ class Explorer:
         steps = self.form.steps
         while stack:
             i, skip_to, env, path, witness = stack.pop()
-            i = self._next(i, skip_to)
+            i = self._next(i, skip_to, env)
             while i < self.n and steps[i].id not in self.branching:
                 qid = steps[i].id
                 path.append(qid)
@@ -268,7 +283,7 @@ class Explorer:
                 canonical = steps[i].entered(witness[qid])
                 if canonical is not None:
                     env[qid] = canonical
-                i = self._next(i + 1, skip_to)
+                i = self._next(i + 1, skip_to, env)
             if i >= self.n:
                 key = tuple(path)
                 if key not in seen:
@@ -285,7 +300,13 @@ class Explorer:
                                {**witness, qid: value}))
 
     def count(self) -> int:
-        """How many distinct paths there are (memoised: fast even when they are many)."""
+        """How many distinct paths there are (memoised: fast even when they are many).
+
+        With ask_if rules, answers that a rule reads are told apart even where they lead the same
+        way, so the memoised count would count a path once per such answer: the paths are
+        enumerated instead."""
+        if self.form.has_relevance:
+            return sum(1 for _ in self.paths())
         memo: dict[tuple[Any, ...], int] = {}
         steps = self.form.steps
 
@@ -293,9 +314,9 @@ class Explorer:
             return (i, skip_to, *(repr(env.get(q)) for q in self.needed_after[i]))
 
         def count_from(i: int, skip_to: int, env: dict[str, Any]) -> int:
-            i = self._next(i, skip_to)
+            i = self._next(i, skip_to, env)
             while i < self.n and steps[i].id not in self.branching:
-                i = self._next(i + 1, skip_to)
+                i = self._next(i + 1, skip_to, env)
             if i >= self.n:
                 return 1
             k = key(i, skip_to, env)
@@ -321,7 +342,7 @@ class Explorer:
         stack: list[tuple[int, int, dict[str, Any]]] = [(0, 0, dict(self.form.params))]
         while stack:
             i, skip_to, env = stack.pop()
-            i = self._next(i, skip_to)
+            i = self._next(i, skip_to, env)
             if i >= self.n:
                 continue
             k = (i, skip_to, *(repr(env.get(q)) for q in self.needed_after[i]))

@@ -21,13 +21,14 @@ import datetime as _dt
 import itertools
 import math
 import os
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import attrs
 
 from qengine.analysis.explore import NUMERIC, Explorer, RuleRefs, compared_constants, representatives
 from qengine.analysis.rules import RulesView, rules_view
+from qengine.analysis.search import Env, Item, Walker
 from qengine.compiler.loader import read_text
 from qengine.compiler.model import FormDef
 from qengine.compiler.pipeline import (
@@ -57,9 +58,6 @@ SMALL_RANGE = 16
 _ORDERED = ("<", "<=", ">", ">=")
 _CODE_TESTS = ("selected", "contains")  # contains() is another name for selected()
 
-Env = dict[str, Any]
-Leaf = Callable[[Env, frozenset[str]], bool]
-Item = tuple[int, int, Env]  # a state to walk from: position, how far a jump skips, answers
 
 
 def analyse(form: Form, text: str | None = None, definition: FormDef | None = None, *,
@@ -130,6 +128,7 @@ def _missing_languages(definition: FormDef, diag: Diagnostics) -> None:
 
 def _unused_computed(form: Form, view: RulesView, diag: Diagnostics) -> None:
     rules = [j.when for q in view.questions for j in q.jumps]
+    rules += [rule for q in view.questions for rule in q.ask_if]
     rules += [c.expr for c in (*view.checks, *view.findings, *view.categories)]
     rules += [q.value for q in view.questions if q.value is not None]
     used = {m.id for rule in rules for m in n.names(rule)}
@@ -395,101 +394,6 @@ class _Answers:
         return [self.values[k] for k in sorted(chosen)]
 
 
-# -- the search --------------------------------------------------------------------------------
-class _Walker:
-    """A depth-first search over a form's states (a position, how far a jump skips, the answers
-    jumps from there on read), memoised like :meth:`Explorer.reachable`. ``named`` questions are
-    tried with each candidate answer, never merged; past ``last``, ``on_leaf`` gets the answers and
-    the computed values of ``watch`` reached. A recording walk keeps the positions asked (``spans``)
-    and the states crossing each of ``marks`` (``frontier``), where later searches start.
-    """
-
-    def __init__(self, explorer: Explorer, marks: Iterable[int] = ()) -> None:
-        self.ex = explorer
-        self.form = explorer.form
-        self.steps = explorer.form.steps
-        self.marks = sorted(set(marks))
-        self.frontier: dict[int, dict[Any, Item]] = {m: {} for m in self.marks}
-        self.spans: set[tuple[int, int]] = set()
-        #: states taken from the stack and leaves judged, over every search of this walker
-        self.states = 0
-        self.leaves = 0
-
-    def search(self, starts: Iterable[Item], named: Mapping[str, list[Any]], last: int,
-               budget: int, on_leaf: Leaf, *, on_stop: Callable[[int, Env], None] | None = None,
-               watch: frozenset[str] = frozenset(), record: bool = False) -> tuple[bool, int]:
-        """Run the search; (whether it finished within ``budget``, the work it took)."""
-        steps, ex = self.steps, self.ex
-        stops = ex.branching | set(named)
-        order = sorted(named, key=lambda qid: self.form.question(qid).index)
-        seen: set[tuple[Any, ...]] = set()
-        work = 0
-        stack = [(i, skip_to, env, frozenset[str]()) for i, skip_to, env in starts]
-        while stack:
-            i0, skip_to, env, reached = stack.pop()
-            self.states += 1
-            i = start = max(i0, skip_to)
-            while i <= last:
-                step = steps[i]
-                if step.compute is not None:
-                    if step.id in watch:
-                        reached = reached | {step.id}
-                elif step.id in stops:
-                    break
-                i += 1
-            key: tuple[Any, ...] = ("end", skip_to)
-            if i <= last:
-                key = (i, skip_to, reached, *(repr(env.get(q)) for q in ex.needed_after[i]),
-                       *(repr(env.get(q)) for q in order))
-            if record:
-                self.spans.add((start, min(i, last) + 1))
-                self._mark(i0, min(i, last), key, (i0, skip_to, env))
-            if i > last:
-                self.leaves += 1
-                if on_leaf(env, reached):
-                    return True, work
-                continue
-            if key in seen:
-                continue
-            work += len(key)
-            if work > budget:
-                return False, work
-            seen.add(key)
-            if on_stop is not None:
-                on_stop(i, env)
-            for after, target in reversed(self._branches(i, self._kept(i, env, order), named)):
-                new_skip = max(skip_to, target) if target > i + 1 else skip_to
-                stack.append((i + 1, new_skip, after, reached))
-        return True, work
-
-    def _mark(self, lo: int, hi: int, key: Any, item: Item) -> None:
-        """Record ``item`` as the state crossing each mark in [lo, hi]; states alike by ``key``
-        cross a mark alike (the same skip, the same answers from there on), so one is kept."""
-        marks = self.marks
-        for k in range(bisect.bisect_left(marks, lo), bisect.bisect_right(marks, hi)):
-            self.frontier[marks[k]].setdefault(key, item)
-
-    def _kept(self, i: int, env: Env, order: list[str]) -> Env:
-        """Only the answers still read from position i on: the copies at each branch stay small."""
-        out = dict(self.form.params)
-        for q in (*self.ex.needed_after[i], *order):
-            if env.get(q) is not None:
-                out[q] = env[q]
-        return out
-
-    def _branches(self, i: int, env: Env, named: Mapping[str, list[Any]]) -> list[tuple[Env, int]]:
-        qid = self.steps[i].id
-        if qid not in named:
-            return [(after, target) for _v, after, target in self.ex.choices(i, env)]
-        out = []
-        for value in named[qid]:
-            after = dict(env)
-            if value is not None:
-                after[qid] = value
-            out.append((after, self.ex.outcome(i, after)))
-        return out
-
-
 @attrs.frozen(slots=True)
 class _CheckPlan:
     """What the search for one check needs: the answers to try and the positions that matter."""
@@ -525,7 +429,7 @@ class _Analysis:
         self.n = len(form.steps)
         #: findings left undecided, by kind: (where, what, why: question → reason; None: budget)
         self.undecided: dict[str, list[tuple[SourceLocation, str, dict[str, str] | None]]] = {}
-        guards = [_inexact((j.when for j in q.jumps), form, self.computed, self.ids)
+        guards = [_inexact((*(j.when for j in q.jumps), *q.ask_if), form, self.computed, self.ids)
                   for q in self.d.questions]
         #: per question: the questions its jumps read whose answers stay a sample, and why
         self.guard_inexact = [approx for _wide, approx in guards]
@@ -541,7 +445,8 @@ class _Analysis:
         for q, qids in zip(self.d.questions, wide):
             for qid in qids:
                 inexact.setdefault(qid, set()).update(
-                    _numbers_in((j.when for j in q.jumps), self.form, self.computed))
+                    _numbers_in((*(j.when for j in q.jumps), *q.ask_if), self.form,
+                                self.computed))
         for qid, values in self.ex.values.items():
             q = self.form.question(qid)
             self.ex.values[qid] = _widen(self.form, q, values, self.constants.get(qid, ()),
@@ -551,7 +456,7 @@ class _Analysis:
         plans = [self._plan(c, cdef.expr, cdef.loc) for c, cdef in zip(self.form.checks, self.d.checks)]
         plans += [attrs.evolve(self._plan(f, fdef.expr, fdef.loc), what="finding")
                   for f, fdef in zip(self.form.indicators, self.d.findings)]
-        walker = _Walker(self.ex, [p.first for p in plans])
+        walker = Walker(self.ex, [p.first for p in plans])
         complete, asked = self._walk_form(walker)
         unreachable = self._report_unreachable({self.form.steps[i].id for i in asked}, complete)
         budget = TOTAL_CHECK_BUDGET
@@ -578,7 +483,7 @@ class _Analysis:
         return out
 
     # -- reachability and jumps ----------------------------------------------------------------
-    def _walk_form(self, walker: _Walker) -> tuple[bool, set[int]]:
+    def _walk_form(self, walker: Walker) -> tuple[bool, set[int]]:
         """Walk every state once, judging the jumps on the way; whether the walk finished within
         its budget, and the positions it asked."""
         steps = self.form.steps
@@ -642,7 +547,9 @@ class _Analysis:
             if complete and self.prefix_exact[q.index]:
                 out.add(q.id)
                 self.diag.warn(q.loc, "unreachable_question",
-                               f"{q.id} is never asked: the jumps before it skip it on every path")
+                               f"{q.id} is never asked: " + (
+                                   "the jumps before it or its ask_if skip it on every path"
+                                   if q.ask_if else "the jumps before it skip it on every path"))
             else:
                 why = self._prefix_reasons(q.index) if complete else None
                 self._undecided("unreachable_question", q.loc, q.id, why)
@@ -691,6 +598,7 @@ class _Analysis:
     def _jump_constants(self, qid: str) -> list[Any] | None:
         if qid not in self.jump_constants:
             rules = [j.when for q in self.d.questions for j in q.jumps]
+            rules += [rule for q in self.d.questions for rule in q.ask_if]
             self.jump_constants[qid] = _compared_with(rules, qid, self.form, self.computed)
         return self.jump_constants[qid]
 
@@ -716,7 +624,7 @@ class _Analysis:
             found["fires" if check.fires(env) else "passes"] = True
             return found["fires"] and found["passes"]
 
-        walker = _Walker(self.ex)
+        walker = Walker(self.ex)
         complete, work = walker.search(starts, plan.named, plan.last, budget, on_leaf,
                                        watch=plan.watch)
         self.stats["states"] += walker.states

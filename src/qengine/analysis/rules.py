@@ -66,6 +66,8 @@ class QuestionView:
     loc: SourceLocation
     jumps: tuple[JumpView, ...]
     value: n.Node | None  # computed questions only
+    #: the ask_if rules it is asked under: its section's, then its own
+    ask_if: tuple[n.Node, ...] = ()
 
 
 @attrs.frozen(slots=True)
@@ -93,12 +95,16 @@ def rules_view(form: Form) -> RulesView:
     file = form.source or "<machine>"
     jumps = {s["question"]: s["jumps"] for s in machine["steps"]}
     values = {c["question"]: c["value"] for c in machine["computed"]}
+    section_ask = {s["id"]: s["ask_if"]["when"] for s in machine["sections"] if "ask_if" in s}
+    ask_if = [tuple(lift(rule, file) for rule in (section_ask.get(q["section"]),
+                                                  q.get("ask_if", {}).get("when")) if rule)
+              for q in machine["questions"]]
     questions = tuple(
         QuestionView(q.id, q.type, q.index, q.location or SourceLocation(file, 0, 0),
                      tuple(JumpView(lift(j["when"], file), j["written"],
                                     SourceLocation(file, *j["at"]))
                            for j in jumps.get(q.id, ())),
-                     lift(values[q.id], file) if q.id in values else None)
+                     lift(values[q.id], file) if q.id in values else None, ask_if[q.index])
         for q in form.questions)
     checks = tuple(CheckView(c["id"], lift(c["rule"], file), SourceLocation(file, *c["at"]))
                    for c in machine["checks"])

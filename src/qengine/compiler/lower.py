@@ -91,6 +91,10 @@ class _Lowering:
             for a in args[1:]:
                 if a["op"] == "num":
                     a.update(op="code", value=int(a["value"]), type="code")
+        if op == "if":  # a branch code written as a number (if(c, q4, 99)) is a code
+            for a in args[1:]:
+                if a["op"] == "num" and a["type"] == "code":
+                    a.update(op="code", value=int(a["value"]))
         return {"op": op, "args": args}
 
 
@@ -225,9 +229,10 @@ def lower_definition(form: FormDef, types: Types, diag: Diagnostics,
         "languages": list(form.languages), "source": source,
         "params": [{"name": p.name, "type": _param_type(p.value), "value": p.value,
                     "labels": _texts(p.labels), "unit": p.unit} for p in form.params],
-        "sections": [{"id": s.id, "titles": _texts(s.titles), "closing": s.closing,
-                      "questions": list(s.questions)} for s in form.sections],
-        "questions": [_question(q) for q in form.questions],
+        "sections": [_relevant(low, s.ask_if, {
+            "id": s.id, "titles": _texts(s.titles), "closing": s.closing,
+            "questions": list(s.questions)}) for s in form.sections],
+        "questions": [_relevant(low, q.ask_if, _question(q)) for q in form.questions],
         "steps": steps,
         "computed": _in_reading_order(
             [{"question": q.id, "value": low.expr(q.value), "text": n.to_source(q.value)}
@@ -237,6 +242,14 @@ def lower_definition(form: FormDef, types: Types, diag: Diagnostics,
         **({"categories": [_category(low, c) for c in form.categories]}
            if form.categories else {}),
     }
+
+
+def _relevant(low: _Lowering, rule: n.Node | None, out: dict[str, Any]) -> dict[str, Any]:
+    """``out`` with its ``ask_if`` when it has one (absent means always asked)."""
+    if rule is not None:
+        out["ask_if"] = {"when": low.expr(rule), "text": n.to_source(rule),
+                         "at": [rule.loc.line, rule.loc.column]}
+    return out
 
 
 def _in_reading_order(computed: list[dict[str, Any]]) -> list[dict[str, Any]]:

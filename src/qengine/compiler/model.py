@@ -118,6 +118,8 @@ class QuestionDef:
     #: multiple choice only: the empty list is a complete answer ("none of these")
     none_ok: bool = False
     loc: SourceLocation = attrs.field(eq=False, repr=False, default=None)
+    #: the relevance condition: the question is asked only while it holds
+    ask_if: n.Node | None = None
 
 
 @attrs.frozen(slots=True)
@@ -127,6 +129,8 @@ class SectionDef:
     closing: bool
     questions: tuple[str, ...]
     loc: SourceLocation = attrs.field(eq=False, repr=False)
+    #: the relevance condition of every question in the section
+    ask_if: n.Node | None = None
 
 
 @attrs.frozen(slots=True)
@@ -258,7 +262,8 @@ class _Builder:
                 ids.append(qid)
             closing = sec.get("closing") is True
             sections.append(SectionDef(sid, self.text(sec, "title", f"section {sid} title"),
-                                       closing, tuple(ids), sec.loc))
+                                       closing, tuple(ids), sec.loc,
+                                       self.rule(sec, "ask_if") if "ask_if" in sec else None))
         for target, where in self.paper_targets:
             printed = str(target).strip()[:1].isdigit()
             self.diag.fail(where, "unknown_target",
@@ -453,7 +458,7 @@ class _Builder:
             choices=choices, value=value, jumps=self.jumps(q, qid, qtype, choices),
             hints=self.text(q, "hint", f"question {qid} hint") if "hint" in q
             else MappingProxyType({}), none_ok=q.get("none_ok") is True and qtype == "multiple",
-            loc=loc)
+            loc=loc, ask_if=self.rule(q, "ask_if") if "ask_if" in q else None)
         checks: list[CheckDef] = []
         raw_checks = q.get("checks") if isinstance(q.get("checks"), LList) else []
         for ci, c in enumerate(raw_checks):

@@ -18,7 +18,8 @@ from qengine.errors import Diagnostics
 from qengine.lang import nodes as n
 from qengine.notation import is_iso_date
 
-FUNCTIONS = ("answered", "selected", "contains", "count", "sum", "min", "max", "abs", "len")
+FUNCTIONS = ("answered", "selected", "contains", "count", "sum", "min", "max", "abs", "len",
+             "if", "round", "int", "number", "substr", "mod")
 
 
 @attrs.frozen(slots=True)
@@ -76,6 +77,7 @@ class _Checker:
         # A jump on question at index i may look only at questions 0..i.
         self.limit: int | None = None
         self.limit_source: str = ""
+        self.relevant = False  # checking an ask_if: the limit excludes the question itself
 
     def fail(self, node: n.Node, code: str, message: str) -> None:
         self.diag.fail(node.loc, code, message)
@@ -89,6 +91,7 @@ class _Checker:
             self.limit, self.limit_source = q.index, q.id
             for j in q.jumps:
                 self.expect_bool(j.when, f"the condition of a jump on {q.id}")
+        self.relevance()
         self.limit = None
         for c in self.form.checks:
             self.expect_bool(c.expr, f"check {c.id}")
@@ -97,6 +100,24 @@ class _Checker:
         for cat in self.form.categories:
             self.expect_bool(cat.expr, f"category {cat.id}")
         return self.types
+
+    def relevance(self) -> None:
+        """An ask_if reads only questions before it: a question's, those before the question; a
+        section's, those before the section's first question."""
+        first = {q.section: q for q in reversed(self.form.questions)}
+        self.relevant = True
+        try:
+            for sec in self.form.sections:
+                if sec.ask_if is not None and sec.id in first:
+                    q = first[sec.id]
+                    self.limit, self.limit_source = q.index - 1, f"section {sec.id}"
+                    self.expect_bool(sec.ask_if, f"the ask_if of section {sec.id}")
+            for q in self.form.questions:
+                if q.ask_if is not None:
+                    self.limit, self.limit_source = q.index - 1, q.id
+                    self.expect_bool(q.ask_if, f"the ask_if of {q.id}")
+        finally:
+            self.relevant = False
 
     def expect_bool(self, node: n.Node, what: str) -> None:
         t = self.infer(node)
@@ -168,10 +189,20 @@ class _Checker:
             for dep in n.names(q.value) if q.value is not None else ():
                 dq = self.questions.get(dep.id)
                 if dq is not None and dq.index > self.limit:
+                    if self.relevant:
+                        self.fail(node, "ask_if_looks_ahead",
+                                  f"the ask_if of {self.limit_source} uses computed {q.id}, which "
+                                  f"needs {dq.id}, not asked before it; an ask_if may only use "
+                                  "answers given before it")
+                        return
                     self.fail(node, "jump_looks_ahead",
                               f"a jump on {self.limit_source} uses computed {q.id}, which needs "
                               f"{dq.id}, asked later; a jump may only use answers given before it")
                     return
+        elif q.index > self.limit and self.relevant:
+            self.fail(node, "ask_if_looks_ahead",
+                      f"the ask_if of {self.limit_source} uses {q.id}, which is not asked before "
+                      "it; an ask_if may only use earlier questions")
         elif q.index > self.limit:
             self.fail(node, "jump_looks_ahead",
                       f"a jump on {self.limit_source} uses {q.id}, which is asked later; a jump "
@@ -350,6 +381,80 @@ class _Checker:
             if t is not None and t.kind != "text":
                 self.fail(args[0], "type_mismatch", f"len() needs a text, not {t}")
         return NUM
+
+    def _call_if(self, node: n.Call, args: tuple[n.Node, ...]) -> Ty | None:
+        if not self.arity(node, args, 3, 3):
+            return None
+        cond, yes, no = args
+        self.expect_bool(cond, "the condition of if()")
+        a, b = self.infer(yes), self.infer(no)
+        if a is None or b is None:
+            return None
+        for side, t in ((yes, a), (no, b)):
+            if t.kind not in ("num", "text", "date", "code"):
+                self.fail(side, "type_mismatch", "the branches of if() are numbers, texts, dates "
+                          f"or choice codes; {_show(side)} is {t}")
+                return None
+        return self.branches(node, yes, a, no, b)
+
+    def branches(self, node: n.Call, yes: n.Node, a: Ty, no: n.Node, b: Ty) -> Ty | None:
+        """The type of ``if(c, yes, no)``: that of both branches. A date may stand beside an ISO
+        date text literal, and a choice code beside a code written as a whole number."""
+        if a.kind == b.kind:
+            if a.kind != "code":
+                return a
+            self.check_code(yes, a, no)
+            self.check_code(no, b, yes)
+            if a.question == b.question or b.question is None:
+                return a
+            return b if a.question is None else Ty("code")  # codes of two questions
+        kinds = {a.kind, b.kind}
+        lit, other = (no, a) if b.kind in ("text", "num") else (yes, b)
+        if kinds == {"date", "text"} and isinstance(lit, n.Str) and is_iso_date(lit.value):
+            self.types.of[id(lit)] = DATE  # the literal is a date here (so the machine says)
+            return DATE
+        if kinds == {"code", "num"} and isinstance(lit, n.Num) and type(lit.value) is int:
+            self.types.of[id(lit)] = Ty("code")  # lowered to a code literal
+            self.check_code(yes if lit is no else no, other, lit)
+            return other
+        self.fail(node, "type_mismatch", f"the branches of if() must be of one type: "
+                  f"{_show(yes)} is {a}, {_show(no)} is {b}")
+        return None
+
+    def _call_round(self, node: n.Call, args: tuple[n.Node, ...]) -> Ty:
+        if self.arity(node, args, 1, 2):
+            for a in args:
+                self.numeric(a, "round()")
+            d = n.literal_value(args[1]) if len(args) == 2 else 0
+            if type(d) in (int, float) and not (d == int(d) and 0 <= d <= 15):
+                self.fail(args[1], "bad_arguments", "round(x, d) rounds to d decimals, a whole "
+                          f"number from 0 to 15, not {d}")
+        return NUM
+
+    _call_int = _call_abs
+
+    def _call_mod(self, node: n.Call, args: tuple[n.Node, ...]) -> Ty:
+        if self.arity(node, args, 2, 2):
+            for a in args:
+                self.numeric(a, "mod()")
+        return NUM
+
+    def _call_number(self, node: n.Call, args: tuple[n.Node, ...]) -> Ty:
+        if self.arity(node, args, 1, 1):
+            t = self.infer(args[0])
+            if t is not None and t.kind not in ("text", "num", "code"):
+                self.fail(args[0], "type_mismatch",
+                          f"number() takes a text, a number or a choice code, not {t}")
+        return NUM
+
+    def _call_substr(self, node: n.Call, args: tuple[n.Node, ...]) -> Ty:
+        if self.arity(node, args, 2, 3):
+            t = self.infer(args[0])
+            if t is not None and t.kind != "text":
+                self.fail(args[0], "type_mismatch", f"substr() needs a text, not {t}")
+            for a in args[1:]:
+                self.numeric(a, "substr()")
+        return TEXT
 
 
 def _show(node: n.Node) -> str:

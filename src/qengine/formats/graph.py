@@ -6,7 +6,8 @@ an edge to the next question, and one per jump labelled the way the paper writes
 (the answer that jumps and the printed number of where it lands; ``end`` for a jump to the end),
 or the rule's text when it is more than a comparison of the question with codes. Each check is a
 note (red for errors, amber for warnings) joined to the questions it names; one that names only
-computed values is joined to the last question those values read. Every text is escaped for the
+computed values is joined to the last question those values read. A question or section with an
+``ask_if`` shows it under its label or title (``ask if: q1 == ①``). Every text is escaped for the
 format, so no label can end a string or start a statement.
 """
 
@@ -141,11 +142,15 @@ def _reads(node: Any) -> Iterable[tuple[str, str]]:
 def _diagram(form: Form, lang: str) -> _Diagram:
     machine = form.to_json()
     by_id = {q.id: q for q in form.questions}
+    section_ask = {s["id"]: s["ask_if"]["text"] for s in machine["sections"] if "ask_if" in s}
     sections = tuple(
-        (sid, titles.get(lang) or next(iter(titles.values()), sid),
+        (sid, (titles.get(lang) or next(iter(titles.values()), sid)) + (
+            f"\nask if: {_short(section_ask[sid], RULE)}" if sid in section_ask else ""),
          tuple(by_id[qid] for qid in qids if not by_id[qid].computed))
         for sid, titles, qids in form.sections)
-    labels = {q.id: _node_label(q, lang) for q in form.questions if not q.computed}
+    labels = {q["id"]: _node_label(by_id[q["id"]], lang) + (
+        f"\nask if: {_short(q['ask_if']['text'], RULE)}" if "ask_if" in q else "")
+        for q in machine["questions"] if q["type"] != "computed"}
     edges: list[_Edge] = []
     for step in machine["steps"]:
         qid = step["question"]

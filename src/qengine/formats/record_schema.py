@@ -78,7 +78,10 @@ def record_schema(form: Form, *, lang: str | None = None) -> dict[str, Any]:
     skips_said = {}
     unsaid: list[str] = []
     for q in form.questions:
-        if not q.computed and form.asked_condition(q.id).skips:
+        asked = form.asked_condition(q.id)
+        if not q.computed and asked.ask_if:
+            unsaid.append(q.id)  # an ask_if rule is more than a schema of the record can say
+        elif not q.computed and asked.skips:
             condition = _skipped_when(form, q, jumps_of)
             if condition is None:
                 unsaid.append(q.id)
@@ -90,7 +93,8 @@ def record_schema(form: Form, *, lang: str | None = None) -> dict[str, Any]:
         if q.computed:
             properties[q.id] = _computed(q, computed_types.get(q.id, "num"), lang)
             continue
-        always = not form.asked_condition(q.id).skips
+        asked = form.asked_condition(q.id)
+        always = not asked.skips and not asked.ask_if
         properties[q.id] = _answer(q, lang, required=q.required and always)
         if q.required and always:
             required.append(q.id)
@@ -372,8 +376,8 @@ def _comment(form: Form, unsaid: list[str]) -> str:
     if any(q.type == "id_number" for q in form.questions):
         parts.append("the check digit of id numbers (the pattern checks the birth date);")
     if unsaid:
-        parts.append("when " + ", ".join(unsaid) + " must or must not be answered (a jump over "
-                     "them reads more than its own question's answer);")
+        parts.append("when " + ", ".join(unsaid) + " must or must not be answered (an ask_if, "
+                     "or a jump over them that reads more than its own question's answer);")
     parts.append("that a choice code is written without a fraction (JSON Schema holds 1.0 "
                  "equal to 1);")
     parts.append("the computed values' agreement with what the form computes.")

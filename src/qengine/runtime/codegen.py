@@ -34,6 +34,7 @@ import attrs
 from qengine.errors import AnswerError
 from qengine.notation import id_number_ok
 from qengine.runtime.evaluate import (
+    FUNCTIONS,
     ORDER,
     REDUCE,
     held,
@@ -183,6 +184,7 @@ HELPERS: dict[str, Any] = {
     "h_utf8": _h_utf8, "h_id": id_number_ok,
     "h_date": _h_date, "h_ints": _h_ints, "h_blank": _h_blank,
     "h_empty_list": lambda value: type(value) is list and not value,
+    **{f"h_{op}": fn for op, fn in FUNCTIONS.items()},  # round, int, number, substr, mod
     "AnswerError": AnswerError, "type": type, "int": int, "str": str,
     "list": list, "len": len, "set": set, "sorted": sorted,
 }
@@ -252,6 +254,10 @@ class _Generator:
         self._assigned: set[str] = set()
         self._bounds: dict[str, float] = {}
         self.steps = {s["question"]: s["jumps"] for s in machine["steps"]}
+        section_ask = {s["id"]: s["ask_if"]["when"] for s in machine["sections"] if "ask_if" in s}
+        #: per question, the ask_if rules it is asked under (its section's, then its own)
+        self.relevance = [[r for r in (section_ask.get(q["section"]), q.get("ask_if", {}).get("when"))
+                           if r is not None] for q in questions]
         self.checks = machine["checks"]
         self._inlining: set[str] = set()
         self._violations: dict[tuple[str, int], str] = {}
@@ -310,6 +316,10 @@ class _Generator:
             return max(bounds)
         if op in ("count", "len"):
             return float(MAX_MAGNITUDE)
+        if op == "if":
+            return max(bounds[1], bounds[2])
+        if op in ("int", "mod"):  # never larger than their first argument
+            return bounds[0]
         return math.inf
 
     def _op_num(self, node: Mapping[str, Any], after: bool) -> str:
@@ -442,6 +452,15 @@ class _Generator:
 
     _op_sum = _op_min = _op_max = _op_abs = _op_len = _aggregate
 
+    def _op_if(self, node: Mapping[str, Any], after: bool) -> str:
+        cond, yes, no = self._args(node, after)
+        return f"({yes} if {cond} else {no})"  # as the interpreter: only the branch chosen runs
+
+    def _function(self, node: Mapping[str, Any], after: bool) -> str:
+        return f"h_{node['op']}({', '.join(self._args(node, after))})"
+
+    _op_round = _op_int = _op_number = _op_substr = _op_mod = _function
+
     # -- one question ------------------------------------------------------------------------
     def accept(self, q: Mapping[str, Any], i: int) -> str | None:
         """A condition under which the raw answer ``x`` is already what the coercer returns
@@ -535,6 +554,7 @@ class _Generator:
         out: set[int] = set()
         nodes = [j["when"] for jumps in self.steps.values() for j in jumps]
         nodes += [c["rule"] for c in self.checks] + list(self.computed.values())
+        nodes += [rule for rules in self.relevance for rule in rules]
         while nodes:
             node = nodes.pop()
             if node.get("op") == "answer" and node.get("id") in self.index:
@@ -580,15 +600,17 @@ class _Generator:
         computed = [i for i, q in enumerate(questions) if q["type"] == "computed"]
         for i, q in enumerate(questions):
             depth = 1
-            if i in skippable:
-                emit(1, f"if s <= {i}:")
+            guards = [f"s <= {i}"] if i in skippable else []
+            guards += [f"({self.expr(rule, False)})" for rule in self.relevance[i]]
+            if guards:
+                emit(1, f"if {' and '.join(guards)}:")
                 depth = 2
             if q["type"] == "computed":
                 emit(depth, f"r{i} = True")
             else:
                 self.question(q, i, depth)
                 self.jumps(q, i, depth)
-            if i in skippable:
+            if guards:
                 emit(1, "else:")
                 emit(2, f"x = get({src.literal(q['id'])})")
                 if q.get("none_ok"):  # its [] answers "none of these": an answer, not a blank

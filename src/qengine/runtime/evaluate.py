@@ -3,13 +3,16 @@
 A dispatch table over the IR's ops builds the closures; nothing is ever passed to ``eval``. The
 semantics, for every runtime (``docs/machine.md``): an unanswered value is ``None``; a comparison
 with it is false (``!=`` too) and arithmetic with it gives ``None``, as does division by zero or a
-result beyond the float range; ``==`` on numbers forgives float rounding.
+result beyond the float range; ``==`` on numbers forgives float rounding. The functions ``round``,
+``int``, ``number``, ``substr`` and ``mod`` are plain functions here (:data:`FUNCTIONS`), shared
+with the generated validators, so that both give the same value to the last bit.
 """
 
 from __future__ import annotations
 
 import math
 import operator
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -61,6 +64,80 @@ def num_eq(a: Any, b: Any) -> bool:
 
 def num_ne(a: Any, b: Any) -> bool:
     return not num_eq(a, b)
+
+
+#: 10**d for the decimals d of round(x, d): exact doubles, the same in every runtime
+POWERS = tuple(float(10**d) for d in range(16))
+
+
+def fn_round(x: Any, d: Any = 0) -> Any:
+    """``round(x)`` = floor(x + 0.5) (XPath 1.0); ``round(x, d)`` = floor(x * 10**d + 0.5) / 10**d
+    for d a whole number 0..15, else no value. Each step is one IEEE operation on doubles, as in
+    JavaScript, so every runtime gets the same double."""
+    if x is None or d is None or d != int(d) or not 0 <= d <= 15:
+        return None
+    p = POWERS[int(d)]
+    y = x * p + 0.5
+    if not math.isfinite(y):  # beyond the float range: no value
+        return None
+    whole = math.floor(y)
+    return held(whole) if p == 1.0 else held(float(whole) / p)
+
+
+def fn_int(x: Any) -> Any:
+    """``int(x)``: x truncated toward zero."""
+    return None if x is None else held(math.trunc(x))
+
+
+# A decimal number text: optional sign, digits, optionally a point and digits, spaces trimmed
+# (space, tab, CR, LF only: the same set in every runtime). ASCII digits only.
+_NUMBER_TEXT = re.compile(r"[ \t\r\n]*([+-]?[0-9]+(?:\.[0-9]+)?)[ \t\r\n]*")
+
+
+def fn_number(x: Any) -> Any:
+    """``number(x)``: a text that is a decimal number gives that number (anything else no value);
+    a number is itself; a choice code is its number."""
+    if type(x) is not str:
+        return x  # a number, a code, or no value
+    m = _NUMBER_TEXT.fullmatch(x)
+    if m is None:
+        return None
+    body = m.group(1)
+    if "." not in body and len(body) <= 17:  # short enough to convert fast; held: 2**53 on
+        return held(int(body))              # is the nearest double, as a parsed one
+    return held(float(body))  # the nearest double (correctly rounded, as JavaScript's Number)
+
+
+def _index(i: Any, size: int) -> int:
+    i = math.trunc(i)
+    return 0 if i < 0 else size if i > size else i
+
+
+def fn_substr(s: Any, start: Any, end: Any = ...) -> Any:
+    """``substr(s, start[, end])``: 0-based, end exclusive, in code points; the indices truncated
+    to whole numbers and clamped to 0..len(s)."""
+    if s is None or start is None or end is None:
+        return None
+    size = len(s)
+    a = _index(start, size)
+    b = size if end is ... else _index(end, size)
+    return s[a:b]
+
+
+def fn_mod(a: Any, b: Any) -> Any:
+    """``mod(a, b)``: the remainder with the sign of a (C's fmod, JavaScript's %); none for b 0."""
+    if a is None or b is None or b == 0:
+        return None
+    if type(a) is int and type(b) is int:  # exact, and an int like the operands
+        r = abs(a) % abs(b)
+        return -r if a < 0 else r
+    return held(math.fmod(a, b))
+
+
+#: the rule language's functions of plain values (None when an argument has no value)
+FUNCTIONS: dict[str, Callable[..., Any]] = {
+    "round": fn_round, "int": fn_int, "number": fn_number, "substr": fn_substr, "mod": fn_mod,
+}
 
 
 def literal_of(node: Mapping[str, Any]) -> tuple[bool, Any]:
@@ -250,6 +327,18 @@ class Evaluator:
         f = self.expr(node["args"][0])
         return lambda env: len(f(env) or ())
 
+    def _if(self, node: Mapping[str, Any]) -> Fn:
+        cond, yes, no = (self.expr(a) for a in node["args"])
+        return lambda env: yes(env) if cond(env) else no(env)  # only the branch chosen runs
+
+    def _function(self, node: Mapping[str, Any]) -> Fn:
+        fs = tuple(self.expr(a) for a in node["args"])
+        fn = FUNCTIONS[node["op"]]
+        if len(fs) == 1:
+            (f,) = fs
+            return lambda env: fn(f(env))
+        return lambda env: fn(*(f(env) for f in fs))
+
     def _aggregate(self, node: Mapping[str, Any]) -> Fn:
         fs = tuple(self.expr(a) for a in node["args"])
         reduce = REDUCE[node["op"]]
@@ -305,4 +394,5 @@ _BUILDERS: dict[str, Callable[..., Fn]] = {
     "in": Evaluator._in, "not_in": Evaluator._in,
     "answered": Evaluator._answered, "selected": Evaluator._selected, "count": Evaluator._count,
     **dict.fromkeys(("sum", "min", "max", "abs", "len"), Evaluator._aggregate),
+    "if": Evaluator._if, **dict.fromkeys(FUNCTIONS, Evaluator._function),
 }

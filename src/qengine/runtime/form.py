@@ -46,6 +46,7 @@ from qengine.runtime.results import (
 from qengine.runtime.values import accepts, is_blank, make_coercers
 from qengine.runtime.walk import (
     Env,
+    Guard,
     Step,
     Walk,
     code_table,
@@ -191,12 +192,19 @@ class Form:
         for c in m["computed"]:
             ev.computed[c["question"]] = ev.expr(c["value"])
         jumps_of = {s["question"]: s["jumps"] for s in m["steps"]}
+        section_ask = {s["id"]: ev.expr(s["ask_if"]["when"]) for s in m["sections"]
+                       if "ask_if" in s}
+        section_texts = {s["id"]: s["ask_if"]["text"] for s in m["sections"] if "ask_if" in s}
+        self._ask_if_texts = {
+            q["id"]: tuple(t for t in (section_texts.get(q["section"]),
+                                       q.get("ask_if", {}).get("text")) if t is not None)
+            for q in m["questions"] if q["section"] in section_texts or "ask_if" in q}
         steps: list[Step] = []
         transitions: list[Transition] = []
         asked = [q.id for q in self.questions if not q.computed]
         following = dict(zip(asked, [*asked[1:], END]))
         tables: list[dict[int, tuple[int, int]] | None] = []
-        for q in self.questions:
+        for q, mq in zip(self.questions, m["questions"], strict=True):
             entered, strict = make_coercers(q)
             written = jumps_of.get(q.id, ())
             jumps = tuple((ev.expr(j["when"]), index.get(j["target"], len(self.questions)))
@@ -206,8 +214,10 @@ class Form:
                      if written and None not in codes else None)
             tables.append(table)
             route = make_code_route(q.id, table) if table is not None else make_route(jumps)
+            own = ev.expr(mq["ask_if"]["when"]) if "ask_if" in mq else None
             steps.append(Step(q.id, q.index, entered, strict, q.required, q.type == "multiple",
-                              jumps, route, ev.computed.get(q.id), q.none_ok))
+                              jumps, route, ev.computed.get(q.id), q.none_ok,
+                              _both(section_ask.get(q.section), own)))
             if not q.computed:
                 transitions += [Transition(q.id, j["target"], j["text"], _location(file, j["at"]))
                                 for j in jumps_of[q.id]]
@@ -222,6 +232,9 @@ class Form:
         for i in range(len(steps) - 1, -1, -1):
             asked_from[i] = asked_from[i + 1] if steps[i].compute is not None else i
         self.asked_from = tuple(asked_from)
+        #: each question's relevance (its section's and its own ask_if), None when it has none
+        self.relevance: tuple[Guard | None, ...] = tuple(s.relevant for s in steps)
+        self.has_relevance = any(r is not None for r in self.relevance)
         self.transitions: tuple[Transition, ...] = tuple(transitions)
         self.checks: tuple[Check, ...] = tuple(self._check(c, ev, file) for c in m["checks"])
         #: the findings the form declares (the rows of the office's tallies), in order
@@ -249,7 +262,7 @@ class Form:
         # The walk's view of the steps: plain tuples unpack faster than attribute lookups.
         self._plans = {
             coerce: tuple((s.id, s.index, s.entered if coerce else s.strict, s.required, s.route,
-                           s.compute) for s in steps)
+                           s.compute, s.relevant) for s in steps)
             for coerce in (False, True)}
 
     @staticmethod
@@ -549,6 +562,18 @@ class Form:
         """The index of the first asked (not computed) question at or after ``index``."""
         return next_asked(self.steps, index)
 
+    def next_relevant(self, index: int, env: Env) -> int:
+        """The first asked question at or after ``index`` whose ask_if holds on ``env`` (the
+        answers before it): where an interview goes next once the jumps have had their say."""
+        asked_from, relevance, n = self.asked_from, self.relevance, len(self.steps)
+        index = asked_from[index]
+        while index < n:
+            rel = relevance[index]
+            if rel is None or rel(env):
+                return index
+            index = asked_from[index + 1]
+        return index
+
     @property
     def closing_index(self) -> int:
         """Where a jump to ``end`` lands: the first question of the closing section."""
@@ -626,7 +651,8 @@ class Form:
                 stop = index.get(t.target, self._closing if t.target == END else n)
                 for k in range(index[source] + 1, stop):
                     skips[self.steps[k].id].append(Skip(source, t.guard or "", t.target, j))
-        return {qid: AskedCondition(qid, tuple(s)) for qid, s in skips.items()}
+        return {qid: AskedCondition(qid, tuple(s), self._ask_if_texts.get(qid, ()))
+                for qid, s in skips.items()}
 
     def evaluate_asked(self, record: Mapping[str, Any], params: Mapping[str, Any] | None = None
                        ) -> dict[str, bool]:
@@ -639,7 +665,8 @@ class Form:
         for step in self.steps:
             cond = self.asked_condition(step.id)
             is_asked = not any(asked.get(s.source) and first_jump.get(s.source) == s.jump
-                               for s in cond.skips)
+                               for s in cond.skips) and (
+                step.relevant is None or bool(step.relevant(env)))
             asked[step.id] = is_asked
             if step.compute is not None:
                 continue
@@ -658,6 +685,13 @@ class Form:
 
 #: the walk of a report of the generated validator, worked out when first asked for
 _tracked = Form._tracked
+
+
+def _both(first: Guard | None, second: Guard | None) -> Guard | None:
+    """A question's relevance: its section's ask_if and its own (None when it has neither)."""
+    if first is None or second is None:
+        return first or second
+    return lambda env: bool(first(env)) and bool(second(env))
 
 
 def _unpickled(machine: dict[str, Any], name: str) -> Form:

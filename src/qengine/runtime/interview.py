@@ -62,7 +62,8 @@ class Interview(Findings):
         self._history: list[str] = []
         self._frontiers: list[int] = []
         self._env: dict[str, Any] = dict(params)
-        self._cursor = form.next_asked(0)
+        self._cursor = form.next_relevant(0, self._env) if form.has_relevance else (
+            form.next_asked(0))
         self._plan = form.interview_plan  # the form's, read on every step
         self._asked_from = form.asked_from
 
@@ -171,7 +172,11 @@ class Interview(Findings):
         self._answers[qid] = normalised
         self._history.append(qid)
         frontiers.append(frontier)
-        cursor = self._cursor = self._asked_from[frontier if frontier > cursor else cursor + 1]
+        if self.form.has_relevance:
+            cursor = self._cursor = self.form.next_relevant(
+                frontier if frontier > cursor else cursor + 1, env)
+        else:
+            cursor = self._cursor = self._asked_from[frontier if frontier > cursor else cursor + 1]
         return plan[cursor][4] if cursor < len(plan) else None
 
     def back(self) -> Question | None:

@@ -55,6 +55,11 @@ OPS: dict[str, tuple[int, int | None, frozenset[str] | None, frozenset[str]]] = 
     "count": (1, 1, frozenset({"codes"}), _NUM), "sum": (1, None, _NUM, _NUM),
     "min": (1, None, _NUM, _NUM), "max": (1, None, _NUM, _NUM), "abs": (1, 1, _NUM, _NUM),
     "len": (1, 1, frozenset({"text"}), _NUM),
+    # if(cond, a, b): checked below (a bool, then two branches of the node's type)
+    "if": (3, 3, _ANY, frozenset({"num", "text", "date", "code"})),
+    "round": (1, 2, _NUM, _NUM), "int": (1, 1, _NUM, _NUM), "mod": (2, 2, _NUM, _NUM),
+    "number": (1, 1, frozenset({"text", "num", "code"}), _NUM),
+    "substr": (2, 3, _ANY, frozenset({"text"})),  # a text, then numbers: checked below
 }
 LEAVES = frozenset({"num", "text", "code", "answer", "computed", "param"})
 
@@ -300,6 +305,7 @@ def _check_document(r: _Reader, data: Any) -> None:
     scope = _Scope(questions, params)
     _check_computed(r, data["computed"], scope)
     _check_steps(r, data["steps"], questions, index, scope)
+    _check_relevance(r, data["sections"], questions, index, scope)
     _check_checks(r, data["checks"], scope)
     _check_findings(r, data.get("findings", []), scope)
     _check_categories(r, data.get("categories", []), scope)
@@ -333,7 +339,7 @@ def _check_questions(r: _Reader, value: Any) -> list[dict[str, Any]]:
     seen: set[str] = set()
     for i, q in enumerate(r.array(value, "/questions")):
         where = f"/questions/{i}"
-        if not r.obj(q, where, _QUESTION) or not r.text(q["id"], f"{where}/id"):
+        if not r.obj(q, where, _QUESTION, ("ask_if",)) or not r.text(q["id"], f"{where}/id"):
             continue
         if q["id"] in seen or q["id"] == "end":
             r.fail(f"{where}/id", f"question id {q['id']!r} is used twice or reserved")
@@ -409,7 +415,7 @@ def _check_sections(r: _Reader, value: Any, questions: list[dict[str, Any]]) -> 
     sections = r.array(value, "/sections")
     for i, s in enumerate(sections):
         where = f"/sections/{i}"
-        if not r.obj(s, where, ("id", "titles", "closing", "questions")):
+        if not r.obj(s, where, ("id", "titles", "closing", "questions"), ("ask_if",)):
             continue
         if not r.text(s["id"], f"{where}/id"):
             continue
@@ -443,6 +449,7 @@ class _Scope:
         self.index = {q["id"]: i for i, q in enumerate(questions)}
         self.computed_ids = {q["id"] for q in questions if q["type"] == "computed"}
         self.computed: dict[str, str] = {}  # id -> type, once its value is checked
+        self.reach: dict[str, int] = {}  # computed id -> the highest question index it reads
         self.params = params
 
 
@@ -511,6 +518,13 @@ def _check_node(r: _Reader, node: Any, at: str, scope: _Scope, limit: int | None
     if op == "answered" and args[0].get("op") not in ("answer", "computed", "param"):
         r.fail(f"{at}/args", "answered takes a question")
         return False
+    if op == "if" and (types[0] != "bool" or types[1] != node["type"] or types[2] != node["type"]):
+        r.fail(f"{at}/args", f"if takes a bool and two branches of its type {node['type']}, got "
+               f"{', '.join(types)}")
+        return False
+    if op == "substr" and (types[0] != "text" or any(t != "num" for t in types[1:])):
+        r.fail(f"{at}/args", f"substr takes a text and numbers, got {', '.join(types)}")
+        return False
     return True
 
 
@@ -569,6 +583,9 @@ def _check_computed(r: _Reader, value: Any, scope: _Scope) -> None:
             r.fail(f"{where}/value", f"a computed value is a number, code, text or date, not {t}")
         elif t is not None:
             scope.computed[qid] = t  # later values may read it: defined in order, so no cycles
+            scope.reach[qid] = max((scope.reach.get(ref, -1) if ref in scope.computed_ids
+                                    else scope.index[ref] for ref in ir_refs(c["value"])),
+                                   default=-1)
         done.add(qid)
     if done != scope.computed_ids:
         r.fail("/computed", "every computed question needs its value, once")
@@ -599,6 +616,29 @@ def _check_steps(r: _Reader, value: Any, questions: list[dict[str, Any]], index:
             elif target != "end" and index[target] <= here:
                 r.fail(f"{jw}/target", f"{target} is not after {s['question']}: jumps go forward")
             _check_expr(r, j["when"], f"{jw}/when", scope, limit=here, expect="bool")
+
+
+def _check_relevance(r: _Reader, sections: list[dict[str, Any]], questions: list[dict[str, Any]],
+                     index: dict[str, int], scope: _Scope) -> None:
+    """Each ``ask_if`` is a ``bool`` rule reading only questions before it (a section's, those
+    before its first question), computed values included through what they read."""
+    where_of = [(f"/sections/{i}", s, index[s["questions"][0]])
+                for i, s in enumerate(sections) if "ask_if" in s and s["questions"]]
+    where_of += [(f"/questions/{i}", q, i) for i, q in enumerate(questions) if "ask_if" in q]
+    for where, owner, first in where_of:
+        rel, rw = owner["ask_if"], f"{where}/ask_if"
+        if not r.obj(rel, rw, ("when", "text", "at")):
+            continue
+        r.text(rel["text"], f"{rw}/text")
+        r.position(rel["at"], f"{rw}/at")
+        if _check_expr(r, rel["when"], f"{rw}/when", scope, expect="bool") is None:
+            continue
+        for ref in ir_refs(rel["when"]):
+            reach = scope.reach.get(ref, -1) if ref in scope.computed_ids else scope.index[ref]
+            if reach >= first:
+                r.fail(f"{rw}/when", f"an ask_if reads {ref}, which is not before "
+                       f"{questions[first]['id']}")
+                break
 
 
 def _check_checks(r: _Reader, value: Any, scope: _Scope) -> None:

@@ -164,13 +164,22 @@ class Skip:
 
 @attrs.frozen(slots=True)
 class AskedCondition:
-    """When a question is asked: always, unless one of ``skips`` applies."""
+    """When a question is asked: unless one of ``skips`` applies, and only while every rule of
+    ``ask_if`` holds (its section's ask_if, then its own, as text)."""
 
     question: str
     skips: tuple[Skip, ...]
+    ask_if: tuple[str, ...] = ()
 
     def __str__(self) -> str:
-        if not self.skips:
+        if not self.skips and not self.ask_if:
             return f"{self.question}: always asked"
-        parts = [f"({s.source} asked and jumps on `{s.guard}` to {s.target})" for s in self.skips]
-        return f"{self.question}: asked unless " + " or ".join(parts)
+        out = f"{self.question}: asked"
+        if self.skips:
+            parts = [f"({s.source} asked and jumps on `{s.guard}` to {s.target})"
+                     for s in self.skips]
+            out += " unless " + " or ".join(parts)
+        if self.ask_if:
+            out += (" and " if self.skips else " ") + "only if " + " and ".join(
+                f"`{rule}`" for rule in self.ask_if)
+        return out

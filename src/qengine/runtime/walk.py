@@ -1,8 +1,9 @@
 """The jump rule, written once: what is asked, given the answers so far.
 
-A question is asked unless an earlier asked question's first firing jump points past it. Each step
-gets a *route*, a closure that returns ``(jump number, index it lands on)`` for the first jump whose
-guard holds, or None; :func:`walk` goes through a record with it, and the interview, the explorer,
+A question is asked unless an earlier asked question's first firing jump points past it, or its
+``ask_if`` (its section's and its own, together its *relevance*) does not hold on the answers before
+it. Each step gets a *route*, a closure that returns ``(jump number, index it lands on)`` for the
+first jump whose guard holds, or None; :func:`walk` goes through a record with it, and the interview, the explorer,
 coverage and the analysis all move with the same routes and :func:`next_asked`.
 """
 
@@ -76,6 +77,7 @@ class Step:
     route: Route | None
     compute: Callable[[Env], Any] | None  # computed questions only
     none_ok: bool = False  # a multiple choice where [] answers "none of these"
+    relevant: Guard | None = None  # its section's and its own ask_if, both; None: always
 
 
 def next_asked(steps: Sequence[Step], start: int) -> int:
@@ -125,12 +127,12 @@ class Walk:
         return out
 
 
-def walk(steps: Sequence[tuple[str, int, Coercer, bool, Route | None, Any]],
+def walk(steps: Sequence[tuple[str, int, Coercer, bool, Route | None, Any, Guard | None]],
          all_steps: Sequence[Step], record: Mapping[str, Any], env: Env,
          on_problem: OnProblem | None) -> Walk:
     """Decide the path for ``record``, filling ``env`` with its valid answers and computed values.
 
-    ``steps`` is the plan: (id, index, coercer, required, route, compute) per question, plain
+    ``steps`` is the plan: (id, index, coercer, required, route, compute, relevant) per question, plain
     tuples because this is the hot loop of validation. With ``on_problem``, also reports missing,
     invalid and unasked answers.
     """
@@ -140,8 +142,8 @@ def walk(steps: Sequence[tuple[str, int, Coercer, bool, Route | None, Any]],
     get = record.get
     missing = _MISSING
     skip_to = 0
-    for qid, index, coerce, required, route, compute in steps:
-        if index < skip_to:
+    for qid, index, coerce, required, route, compute, relevant in steps:
+        if index < skip_to or (relevant is not None and not relevant(env)):
             if on_problem is not None:
                 raw = get(qid)
                 if raw is not None and (not _blank(raw) or (

@@ -101,11 +101,13 @@ def answers(question: Question, *, blank: bool | None = None) -> st.SearchStrate
 
 def _walk_draw(draw: st.DrawFn, form: Form, env: dict[str, Any], fixed: Mapping[str, Any]
                ) -> dict[str, Any]:
-    """Draw answers along the path the jumps take; ``fixed`` answers are used where asked."""
+    """Draw answers along the path the jumps and ask_if rules take; ``fixed`` answers are used
+    where asked."""
     record: dict[str, Any] = {}
     skip_to = 0
     for step in form.steps:
-        if step.index < skip_to or step.compute is not None:
+        if step.index < skip_to or step.compute is not None or (
+                step.relevant is not None and not step.relevant(env)):
             continue
         q = form.question(step.id)
         value = fixed[step.id] if step.id in fixed else draw(answers(q), label=step.id)
