@@ -133,7 +133,8 @@ def _question(q: QuestionDef) -> dict[str, Any]:
         "type": q.type, "section": q.section, "required": q.required, "unit": q.unit,
         "min": lo, "max": hi, "decimals": decimals, "max_length": max_length,
         "none_ok": bool(q.none_ok),
-        "choices": [{"code": c.code, "labels": dict(c.labels)} for c in q.choices],
+        "choices": [{"code": c.code, "labels": dict(c.labels),
+                     **({"name": c.name} if c.name is not None else {})} for c in q.choices],
         "at": [q.loc.line, q.loc.column],
     }
 

@@ -39,6 +39,8 @@ class ChoiceDef:
     code: int
     labels: Texts = attrs.field(eq=False)
     loc: SourceLocation = attrs.field(eq=False, repr=False)
+    #: a name records may give instead of the code (an XLSForm choice name: ``yes``)
+    name: str | None = None
 
 
 @attrs.frozen(slots=True)
@@ -391,6 +393,7 @@ class _Builder:
     def choices(self, items: LList, what: str) -> tuple[ChoiceDef, ...]:
         out: list[ChoiceDef] = []
         codes: dict[int, SourceLocation] = {}
+        names: dict[str, SourceLocation] = {}
         item_locs = items.item_locs
         for i, c in enumerate(items):
             if not isinstance(c, LMap):
@@ -405,8 +408,16 @@ class _Builder:
                                f"{codes[code].line})")
                 continue
             codes[code] = where
+            name = c.get("name") if isinstance(c.get("name"), str) else None
+            if name is not None and name in names:
+                self.diag.fail(c.where("name"), "duplicate_code",
+                               f"duplicate choice name {name!r} in {what} (first at line "
+                               f"{names[name].line})")
+                name = None
+            elif name is not None:
+                names[name] = c.where("name")
             out.append(ChoiceDef(code, self.text(c, "label", f"{what} choice {code}"),
-                                 item_locs[i] if i < len(item_locs) else items.loc))
+                                 item_locs[i] if i < len(item_locs) else items.loc, name))
         return tuple(out)
 
     def question(self, q: LMap, index: int, section: str,

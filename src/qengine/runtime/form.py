@@ -71,6 +71,8 @@ class Choice:
     code: int
     label: str
     labels: Mapping[str, str] = attrs.field(eq=False, repr=False)
+    #: a name entered text may give instead of the code (an XLSForm choice name), or None
+    name: str | None = None
 
 
 @attrs.frozen(slots=True)
@@ -112,7 +114,9 @@ class Question:
         out: dict[str, Any] = {"id": self.id, "number": self.number, "label": dict(self.labels),
                                "type": self.type, "required": self.required}
         if self.choices:
-            out["choices"] = [{"code": c.code, "label": dict(c.labels)} for c in self.choices]
+            out["choices"] = [{"code": c.code, "label": dict(c.labels),
+                               **({"name": c.name} if c.name is not None else {})}
+                              for c in self.choices]
         for key in ("unit", "min", "max", "decimals", "max_length"):
             if getattr(self, key) is not None:
                 out[key] = getattr(self, key)
@@ -174,7 +178,7 @@ class Form:
             Question(id=q["id"], number=q["number"], label=_primary(q["labels"], langs, q["id"]),
                      type=q["type"],
                      choices=tuple(Choice(c["code"], _primary(c["labels"], langs, str(c["code"])),
-                                          MappingProxyType(dict(c["labels"])))
+                                          MappingProxyType(dict(c["labels"])), c.get("name"))
                                    for c in q["choices"]),
                      required=q["required"], unit=q["unit"], min=q["min"], max=q["max"],
                      decimals=q["decimals"], max_length=q["max_length"], section=q["section"],

@@ -11,6 +11,7 @@ expression IR that is well typed. Every problem is reported at once, at its JSON
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -279,6 +280,10 @@ _QUESTION = ("id", "number", "labels", "hints", "type", "section", "required", "
              "decimals", "max_length", "none_ok", "choices", "at")
 
 
+#: a choice's name: what a record may give instead of its code (an XLSForm choice name)
+_CHOICE_NAME = re.compile(r"[A-Za-z0-9_.:-]{1,100}")
+
+
 def _check_document(r: _Reader, data: Any) -> None:
     if not r.obj(data, "", _TOP, _OPTIONAL_TOP):
         if isinstance(data, dict) and data.get("format") not in (None, FORMAT):
@@ -361,14 +366,20 @@ def _check_questions(r: _Reader, value: Any) -> list[dict[str, Any]]:
             r.fail(f"{where}/none_ok", "only a multiple choice takes [] as an answer")
         _check_settings(r, q, where)
         codes: set[int] = set()
+        names: set[str] = set()
         for k, c in enumerate(r.array(q["choices"], f"{where}/choices")):
             cw = f"{where}/choices/{k}"
-            if r.obj(c, cw, ("code", "labels")) and r.number(c["code"], f"{cw}/code",
-                                                              nullable=False, integer=True):
+            if r.obj(c, cw, ("code", "labels"), ("name",)) and r.number(
+                    c["code"], f"{cw}/code", nullable=False, integer=True):
                 if c["code"] in codes or c["code"] < 0:
                     r.fail(f"{cw}/code", f"code {c['code']} is negative or used twice")
                 codes.add(c["code"])
                 r.texts(c["labels"], f"{cw}/labels")
+                if "name" in c and r.text(c["name"], f"{cw}/name"):
+                    if c["name"] in names or not _CHOICE_NAME.fullmatch(c["name"]):
+                        r.fail(f"{cw}/name", f"choice name {c['name']!r} is used twice or is "
+                               "not 1-100 of A-Z a-z 0-9 _ . : -")
+                    names.add(c["name"])
         if (qtype in ("single", "multiple")) != bool(codes):
             r.fail(f"{where}/choices", "choice questions, and only they, have choices")
         q = {**q, "codes": codes}

@@ -317,8 +317,12 @@ def _date(q: Question) -> Coercer:
 
 
 def _labels(q: Question) -> dict[str, int]:
-    """The code of each choice's label (in every language), normalised as entered text is."""
+    """The code of each choice's name and label (in every language), normalised as entered text
+    is: a name first, so that records written with XLSForm names convert."""
     by_label: dict[str, int] = {}
+    for c in q.choices:
+        if c.name is not None:
+            by_label.setdefault(normalise_text(c.name), c.code)
     for c in q.choices:
         for text in c.labels.values():
             by_label.setdefault(normalise_text(text), c.code)  # as entered text is compared
