@@ -124,6 +124,7 @@ FORM_CODES: dict[str, dict[str, str]] = {
     "jump_self": {"en": "a question jumps to itself", "zh": "问题跳转到自身"},
     "jump_backward": {"en": "a jump goes back; jumps only go forward", "zh": "跳转只能向后"},
     "jump_looks_ahead": {"en": "a jump reads a later question", "zh": "跳转条件引用了后面的问题"},
+    "rename_clash": {"en": "an earlier id of a question is taken", "zh": "题目曾用编号冲突"},
     "ask_if_looks_ahead": {"en": "an ask_if reads its own or a later question",
                            "zh": "提问条件引用了本题或后面的问题"},
     "rule_syntax": {"en": "a rule cannot be parsed", "zh": "规则语法错误"},

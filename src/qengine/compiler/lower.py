@@ -233,7 +233,7 @@ def lower_definition(form: FormDef, types: Types, diag: Diagnostics,
         "sections": [_relevant(low, s.ask_if, {
             "id": s.id, "titles": _texts(s.titles), "closing": s.closing,
             "questions": list(s.questions)}) for s in form.sections],
-        "questions": [_relevant(low, q.ask_if, _question(q)) for q in form.questions],
+        "questions": [_renamed(q, _relevant(low, q.ask_if, _question(q))) for q in form.questions],
         "steps": steps,
         "computed": _in_reading_order(
             [{"question": q.id, "value": low.expr(q.value), "text": n.to_source(q.value)}
@@ -243,6 +243,13 @@ def lower_definition(form: FormDef, types: Types, diag: Diagnostics,
         **({"categories": [_category(low, c) for c in form.categories]}
            if form.categories else {}),
     }
+
+
+def _renamed(q: QuestionDef, out: dict[str, Any]) -> dict[str, Any]:
+    """``out`` with the question's earlier ids, when it has any."""
+    if q.renamed_from:
+        out["renamed_from"] = list(q.renamed_from)
+    return out
 
 
 def _relevant(low: _Lowering, rule: n.Node | None, out: dict[str, Any]) -> dict[str, Any]:

@@ -122,6 +122,8 @@ class QuestionDef:
     loc: SourceLocation = attrs.field(eq=False, repr=False, default=None)
     #: the relevance condition: the question is asked only while it holds
     ask_if: n.Node | None = None
+    #: the ids it had in earlier versions of the form (diff and migration move answers here)
+    renamed_from: tuple[str, ...] = ()
 
 
 @attrs.frozen(slots=True)
@@ -192,6 +194,7 @@ class _Builder:
         self.check_ids: dict[str, SourceLocation] = {}
         # Jump targets that are not ids (5, "4—1"): reported once every question id is known.
         self.paper_targets: list[tuple[Any, SourceLocation]] = []
+        self.renames: list[tuple[str, str, SourceLocation]] = []  # (old id, question, where)
 
     # -- texts -----------------------------------------------------------------------------
     def text(self, container: Any, key: Any, what: str) -> Texts:
@@ -276,6 +279,15 @@ class _Builder:
             if sec_def.closing and i != len(sections) - 1:
                 self.diag.fail(sec_def.loc, "closing_not_last",
                                f"closing section {sec_def.id!r} must be the last section")
+        claimed: dict[str, str] = {}
+        for old, qid, where in self.renames:
+            if old in seen_ids:
+                self.diag.fail(where, "rename_clash",
+                               f"{qid} is renamed from {old!r}, which is still a question of the "
+                               "form (an old id may not be reused)")
+            elif claimed.setdefault(old, qid) != qid:
+                self.diag.fail(where, "rename_clash",
+                               f"{claimed[old]} and {qid} are both renamed from {old!r}")
         for p in params:
             if p.name in seen_ids:
                 self.diag.fail(p.loc, "name_clash",
@@ -469,7 +481,8 @@ class _Builder:
             choices=choices, value=value, jumps=self.jumps(q, qid, qtype, choices),
             hints=self.text(q, "hint", f"question {qid} hint") if "hint" in q
             else MappingProxyType({}), none_ok=q.get("none_ok") is True and qtype == "multiple",
-            loc=loc, ask_if=self.rule(q, "ask_if") if "ask_if" in q else None)
+            loc=loc, ask_if=self.rule(q, "ask_if") if "ask_if" in q else None,
+            renamed_from=self.renamed_from(q, qid))
         checks: list[CheckDef] = []
         raw_checks = q.get("checks") if isinstance(q.get("checks"), LList) else []
         for ci, c in enumerate(raw_checks):
@@ -478,6 +491,15 @@ class _Builder:
                 if check is not None:
                     checks.append(check)
         return question, checks
+
+    def renamed_from(self, q: LMap, qid: str) -> tuple[str, ...]:
+        """The earlier ids of a question (checked against the form's ids once all are known)."""
+        raw = q.get("renamed_from")
+        names = [raw] if isinstance(raw, str) else raw if isinstance(raw, list) else []
+        out = tuple(dict.fromkeys(x for x in names if isinstance(x, str) and _ID.fullmatch(x)))
+        for old in out:
+            self.renames.append((old, qid, q.where("renamed_from")))
+        return out
 
     def bounds(self, q: LMap, qid: str, qtype: str) -> None:
         for key in ("min", "max"):

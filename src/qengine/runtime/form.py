@@ -97,6 +97,8 @@ class Question:
     hints: Mapping[str, str] = attrs.field(eq=False, repr=False, factory=dict)
     location: SourceLocation | None = attrs.field(eq=False, repr=False, default=None)
     none_ok: bool = False  # a multiple choice where [] means "none of these"
+    #: the ids it had in earlier versions of the form (``renamed_from``)
+    renamed_from: tuple[str, ...] = attrs.field(eq=False, repr=False, default=())
 
     @property
     def computed(self) -> bool:
@@ -184,7 +186,7 @@ class Form:
                      decimals=q["decimals"], max_length=q["max_length"], section=q["section"],
                      index=i, labels=MappingProxyType(dict(q["labels"])),
                      hints=MappingProxyType(dict(q["hints"])), location=_location(file, q["at"]),
-                     none_ok=q["none_ok"])
+                     none_ok=q["none_ok"], renamed_from=tuple(q.get("renamed_from", ())))
             for i, q in enumerate(m["questions"]))
         self._by_id = {q.id: q for q in self.questions}
         self._known = frozenset(self._by_id)

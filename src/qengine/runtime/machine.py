@@ -341,10 +341,12 @@ def _check_params(r: _Reader, value: Any) -> dict[str, str]:
 
 def _check_questions(r: _Reader, value: Any) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
+    renamed: set[str] = set()
     seen: set[str] = set()
     for i, q in enumerate(r.array(value, "/questions")):
         where = f"/questions/{i}"
-        if not r.obj(q, where, _QUESTION, ("ask_if",)) or not r.text(q["id"], f"{where}/id"):
+        if not r.obj(q, where, _QUESTION, ("ask_if", "renamed_from")) or not r.text(
+                q["id"], f"{where}/id"):
             continue
         if q["id"] in seen or q["id"] == "end":
             r.fail(f"{where}/id", f"question id {q['id']!r} is used twice or reserved")
@@ -384,6 +386,14 @@ def _check_questions(r: _Reader, value: Any) -> list[dict[str, Any]]:
             r.fail(f"{where}/choices", "choice questions, and only they, have choices")
         q = {**q, "codes": codes}
         out.append(q)
+    ids = {q["id"] for q in out}
+    for i, q in enumerate(out):
+        for k, old in enumerate(r.array(q.get("renamed_from", []), f"/questions/{i}/renamed_from")):
+            if r.text(old, f"/questions/{i}/renamed_from/{k}") and (
+                    old in ids or old in renamed or not _is_id(old)):
+                r.fail(f"/questions/{i}/renamed_from/{k}", f"{old!r} is not an id, is a "
+                       "question of the form, or is claimed twice")
+            renamed.add(old)
     return out
 
 
