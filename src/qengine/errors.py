@@ -159,7 +159,8 @@ class RecordError(QengineError, ValueError):
 
     code = "not_a_record"
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, code: str = "not_a_record") -> None:
+        self.code = code  # or cannot_migrate: an answer's question changed type
         super().__init__(f"{message} [{self.code}]")
 
 

@@ -58,6 +58,7 @@ from qengine.runtime.walk import (
 
 if TYPE_CHECKING:
     from qengine.runtime.interview import Interview
+    from qengine.runtime.migrate import Migration
 
 END = "end"
 #: how many records a form validates with the interpreter before it generates its validator
@@ -324,11 +325,29 @@ class Form:
 
         return Interview(self, self.resolve_params(params))
 
-    def resume(self, snapshot: Any) -> Interview:
-        """The interview a :meth:`Interview.snapshot` describes; :class:`SnapshotError` if not."""
+    def resume(self, snapshot: Any, *, migrate: bool = False) -> Interview:
+        """The interview a :meth:`Interview.snapshot` describes; :class:`SnapshotError` if not.
+
+        With ``migrate``, a snapshot of an older version of this form is carried over
+        (:mod:`qengine.runtime.migrate`): the interview's ``migration`` says what was renamed and
+        what dropped."""
         from qengine.runtime.interview import Interview
 
-        return Interview.from_snapshot(self, snapshot)
+        if not migrate:
+            return Interview.from_snapshot(self, snapshot)
+        from qengine.runtime.migrate import migrate_snapshot
+
+        iv, migration = migrate_snapshot(self, snapshot)
+        iv.migration = migration
+        return iv
+
+    def migrate_record(self, record: Any, params: Mapping[str, Any] | None = None) -> Migration:
+        """A stored record of an older version of this form as one of this version: renames
+        applied, answers that no longer fit dropped and listed, computed values and checks
+        recomputed (see :class:`qengine.runtime.migrate.Migration`)."""
+        from qengine.runtime.migrate import migrate_record
+
+        return migrate_record(self, record, params)
 
     def walk(self, record: Mapping[str, Any], params: Mapping[str, Any] | None = None, *,
              coerce: bool = False) -> Walk:

@@ -20,6 +20,7 @@ from qengine.runtime.values import ACCEPT_CODE, ACCEPT_INT, ACCEPT_TEXT
 
 if TYPE_CHECKING:
     from qengine.runtime.form import Form, Question
+    from qengine.runtime.migrate import Migration
 
 SNAPSHOT_FORMAT = 1
 
@@ -64,6 +65,8 @@ class Interview(Findings):
         self._env: dict[str, Any] = dict(params)
         self._cursor = form.next_relevant(0, self._env) if form.has_relevance else (
             form.next_asked(0))
+        #: what migrating it from an older version did (:meth:`Form.resume` with migrate=True)
+        self.migration: Migration | None = None
         self._plan = form.interview_plan  # the form's, read on every step
         self._asked_from = form.asked_from
 
@@ -191,6 +194,17 @@ class Interview(Findings):
         self._env.pop(qid, None)  # a question enters env only when confirmed, once
         self._cursor = self.form.question(qid).index
         return self.current
+
+    def keep(self, answers: Mapping[str, Any]) -> None:
+        """Keep ``answers`` for questions not confirmed yet (offered as :meth:`suggested`, confirmed
+        by :meth:`forward`); each is converted as :meth:`answer` converts it, all or nothing."""
+        converted = {}
+        for qid, value in answers.items():
+            q = self.form.question(qid)  # UnknownQuestionError for an unknown id
+            if q.computed:
+                raise AnswerError(qid, "computed")
+            converted[qid] = None if value is None else self.form.steps[q.index].entered(value)
+        self._answers.update(converted)
 
     def forward(self) -> Question | None:
         """Confirm the answer kept for the current question and move on (after a ``back``)."""

@@ -1,0 +1,197 @@
+"""Moving work done on an older version of a form onto the version in use.
+
+A snapshot or a record of version 1 meets the form of version 2: answers to questions the new form
+declares ``renamed_from`` move to the new id; an answer the new version no longer takes (a removed
+question or code, a value now out of range, a choice no longer offered) is dropped **and listed in
+the report**, never lost silently; the path is walked again and the checks recomputed. An answer of
+the wrong kind altogether (a text where the new version asks a number: the question changed type)
+cannot be moved, and the whole snapshot or record is refused.
+
+The form decides on its own: it needs no copy of the old version, only its ``renamed_from`` ids.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from qengine.errors import AnswerError, RecordError, SnapshotError, describe
+
+if TYPE_CHECKING:
+    from qengine.runtime.form import Form
+    from qengine.runtime.interview import Interview
+    from qengine.runtime.results import Violation
+
+#: answer errors that mean the question changed type: the answer cannot be carried over (a
+#: stored answer was canonical for its old question, so a text that is no date, or a fraction
+#: where a whole number is asked, says the type changed, not the answer)
+TYPE_CHANGED = frozenset({"type.strict", "type.text", "type.number", "type.code", "type.codes",
+                          "type.date", "type.id_number", "type.bool", "type.whole",
+                          "format.date", "format.not_a_date"})
+
+
+@attrs.frozen
+class Dropped:
+    """An answer migration could not keep: the ``question`` (its id in the old version), the
+    ``value``, and why (``reason``: ``unknown_question``, ``not_asked``, ``unknown_param`` or the
+    code of the answer's error, such as ``choice`` or ``range.above``), with a ``message``."""
+
+    question: str
+    value: Any
+    reason: str
+    message: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"question": self.question, "value": self.value, "reason": self.reason,
+                "message": self.message}
+
+
+@attrs.frozen
+class Migration:
+    """What migrating one snapshot or record did: ``from_version`` to ``to_version``, the answers
+    ``renamed`` (old id to new id) and those ``dropped``. ``record`` is the migrated record (for a
+    snapshot, the answers on the migrated interview's path so far) and ``violations`` the checks
+    recomputed on it (for a record, its whole validation)."""
+
+    form: str
+    from_version: str | None
+    to_version: str
+    renamed: Mapping[str, str]
+    dropped: tuple[Dropped, ...]
+    record: dict[str, Any]
+    violations: tuple[Violation, ...]
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.renamed or self.dropped) or self.from_version != self.to_version
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"form": self.form, "from_version": self.from_version,
+                "to_version": self.to_version, "renamed": dict(self.renamed),
+                "dropped": [d.to_dict() for d in self.dropped], "record": self.record,
+                "violations": [v.to_dict() for v in self.violations]}
+
+
+def _renames(form: Form) -> dict[str, str]:
+    return {old: q.id for q in form.questions for old in q.renamed_from}
+
+
+def carry(form: Form, answers: Mapping[str, Any], what: str
+          ) -> tuple[dict[str, Any], dict[str, str], list[Dropped]]:
+    """The answers of an older version as this form's: renamed, each checked against its
+    question; (kept answers, renames applied, dropped). ``what`` names the source in errors.
+    Raises :class:`ValueError` (the caller's own error type) for an answer whose question
+    changed type."""
+    renames = _renames(form)
+    kept: dict[str, Any] = {}
+    renamed: dict[str, str] = {}
+    dropped: list[Dropped] = []
+    known = {q.id for q in form.questions}
+    for key, value in answers.items():
+        if not isinstance(key, str):
+            dropped.append(Dropped(describe(key), value, "unknown_question",
+                                   f"{describe(key)} is not a question id"))
+            continue
+        qid = key
+        if key not in known and key in renames:
+            qid = renames[key]
+            if qid in answers:  # the new id is answered already: the newer answer stays
+                dropped.append(Dropped(key, value, "renamed_twice",
+                                       f"{key} became {qid}, which has its own answer"))
+                continue
+            renamed[key] = qid
+        if qid not in known:
+            dropped.append(Dropped(key, value, "unknown_question",
+                                   f"{key} is not a question of {form.id} {form.version}"))
+            continue
+        q = form.question(qid)
+        if q.computed:  # computed afresh from the answers
+            continue
+        if value is None:
+            kept[qid] = None
+            continue
+        try:
+            kept[qid] = form.steps[q.index].strict(value)
+        except AnswerError as exc:
+            if exc.key in TYPE_CHANGED:
+                raise ValueError(f"{what}: the answer to {key} ({describe(value)}) does not fit "
+                                 f"{qid}, now a {q.type} question: {exc}") from None
+            dropped.append(Dropped(key, value, exc.key, str(exc)))
+    return kept, renamed, dropped
+
+
+def migrate_record(form: Form, record: Any, params: Mapping[str, Any] | None = None
+                   ) -> Migration:
+    """A stored record of an older version as a record of ``form`` (see the module docstring).
+
+    Answers the new path does not ask are dropped (``not_asked``) and computed values computed
+    afresh, so ``migration.record`` is canonical; :class:`RecordError` (code ``cannot_migrate``)
+    when an answer's question changed type, or ``not_a_record``."""
+    if not isinstance(record, Mapping):
+        raise RecordError(f"a record is a mapping of question ids to answers, not "
+                          f"{type(record).__name__}")
+    try:
+        kept, renamed, dropped = carry(form, record, "the record")
+    except ValueError as exc:
+        raise RecordError(str(exc), "cannot_migrate") from None
+    walked = form.walk(kept, params)
+    on_path = set(walked.path)
+    for qid, value in kept.items():
+        if qid not in on_path and value is not None and value != []:
+            old = next((o for o, n in renamed.items() if n == qid), qid)
+            dropped.append(Dropped(old, value, "not_asked",
+                                   f"{qid} is not asked on this record's path in "
+                                   f"{form.version}"))
+    out = walked.record(whole=True)
+    return Migration(form.id, None, form.version, renamed, tuple(dropped), out,
+                     form.validate(out, params).violations)
+
+
+def migrate_snapshot(form: Form, snap: Any) -> tuple[Interview, Migration]:
+    """An interview of an older version resumed on ``form``: answers carried over, the path
+    walked again from the start through the questions the old interview had confirmed; those it
+    had only kept (after a back) stay kept. :class:`SnapshotError` when it cannot be."""
+    from qengine.runtime.interview import SNAPSHOT_FORMAT, Interview
+
+    if not isinstance(snap, Mapping) or type(snap.get("qengine_snapshot")) is not int or (
+            snap.get("qengine_snapshot") != SNAPSHOT_FORMAT):
+        raise SnapshotError("not_a_snapshot", f"not a qengine snapshot (format {SNAPSHOT_FORMAT})")
+    if type(snap.get("form")) is not str or snap.get("form") != form.id:
+        raise SnapshotError("other_form", f"the snapshot is of form {describe(snap.get('form'))}, "
+                            f"not {form.id!r}: only versions of one form migrate")
+    version = snap.get("version")
+    if type(version) is not str:
+        raise SnapshotError("malformed", "a snapshot names its version (a text)")
+    if version == form.version:  # nothing to migrate: resume exactly
+        iv = Interview.from_snapshot(form, snap)
+        return iv, Migration(form.id, version, form.version, {}, (), iv.answers, iv.violations)
+    answers, history, params = snap.get("answers"), snap.get("history"), snap.get("params", {})
+    if not isinstance(answers, Mapping) or not isinstance(history, list) or not isinstance(
+            params, Mapping):
+        raise SnapshotError("malformed", "a snapshot needs 'answers' (a mapping) and "
+                            "'history' (a list); 'params', if given, is a mapping")
+    try:
+        kept, renamed, dropped = carry(form, answers, "the snapshot")
+    except ValueError as exc:
+        raise SnapshotError("cannot_migrate", str(exc)) from None
+    overrides: dict[str, Any] = {}
+    for name, value in params.items():
+        try:
+            form.resolve_params({name: value})
+        except Exception as exc:  # noqa: BLE001 - ParamError, or a name that is no text
+            dropped.append(Dropped(describe(name), value, "unknown_param", str(exc)))
+        else:
+            overrides[name] = value
+    renames = _renames(form)
+    confirmed = {renames.get(h, h) for h in history if isinstance(h, str)}
+    iv = Interview(form, form.resolve_params(overrides))
+    while iv.current is not None and iv.current.id in confirmed and iv.current.id in kept:
+        try:
+            iv.answer(kept[iv.current.id])
+        except AnswerError:  # a blank answer to a question now required: asked again
+            break
+    iv.keep({qid: value for qid, value in kept.items() if qid not in iv.history})
+    return iv, Migration(form.id, version, form.version, renamed, tuple(dropped), iv.answers,
+                         iv.violations)
