@@ -28,7 +28,7 @@ def _accounted(old: dict[str, Any], migration: Any, new: qengine.Form) -> None:
     renamed = dict(migration.renamed)
     computed = {q.id for q in BASE.questions if q.computed}
     for qid, value in old.items():
-        if qid in computed or value is None or value == [] and qid != "d":
+        if qid in computed or value is None or (value == [] and qid != "d"):
             continue
         target = renamed.get(qid, qid)
         assert qid in dropped or migration.record.get(target) == value, (qid, value)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from qengine.errors import AnswerError, RecordError, SnapshotError, describe
+from qengine.errors import AnswerError, ParamError, RecordError, SnapshotError, describe
 
 if TYPE_CHECKING:
     from qengine.runtime.form import Form
@@ -180,7 +180,7 @@ def migrate_snapshot(form: Form, snap: Any) -> tuple[Interview, Migration]:
     for name, value in params.items():
         try:
             form.resolve_params({name: value})
-        except Exception as exc:  # noqa: BLE001 - ParamError, or a name that is no text
+        except ParamError as exc:
             dropped.append(Dropped(describe(name), value, "unknown_param", str(exc)))
         else:
             overrides[name] = value

@@ -3,8 +3,9 @@
 A question is asked unless an earlier asked question's first firing jump points past it, or its
 ``ask_if`` (its section's and its own, together its *relevance*) does not hold on the answers before
 it. Each step gets a *route*, a closure that returns ``(jump number, index it lands on)`` for the
-first jump whose guard holds, or None; :func:`walk` goes through a record with it, and the interview, the explorer,
-coverage and the analysis all move with the same routes and :func:`next_asked`.
+first jump whose guard holds, or None; :func:`walk` goes through a record with it, and the
+interview, the explorer, coverage and the analysis all move with the same routes and
+:func:`next_asked`.
 """
 
 from __future__ import annotations
