@@ -180,6 +180,7 @@ def _check(low: _Lowering, check: CheckDef) -> dict[str, Any]:
         "rule": low.expr(check.expr), "text": n.to_source(check.expr),
         "questions": sorted(named, key=lambda qid: questions[qid].index), "deps": deps,
         "messages": _texts(check.messages), "at": [check.loc.line, check.loc.column],
+        **({"acknowledge": "required"} if check.acknowledge else {}),
     }
 
 

@@ -64,6 +64,8 @@ class CheckDef:
     messages: Texts = attrs.field(eq=False)
     question: str | None
     loc: SourceLocation = attrs.field(eq=False, repr=False)
+    #: a warning whose submission needs a reason (``acknowledge: required``)
+    acknowledge: bool = False
 
 
 @attrs.frozen(slots=True)
@@ -595,8 +597,13 @@ class _Builder:
         if expr is None:
             return None
         severity = c.get("severity") if c.get("severity") in ("error", "warning") else "error"
+        acknowledge = c.get("acknowledge") == "required"
+        if acknowledge and severity == "error":
+            self.diag.fail(c.where("acknowledge"), "bad_acknowledge",
+                           f"check {cid} is an error, which blocks submission: only a warning "
+                           "may ask for a reason (acknowledge: required)")
         return CheckDef(cid, severity, kind, expr, self.text(c, "message", f"check {cid} message"),
-                        question, loc)
+                        question, loc, acknowledge)
 
 
 def build_definition(data: LMap, diag: Diagnostics, file: str) -> FormDef:

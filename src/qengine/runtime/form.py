@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -61,6 +61,10 @@ if TYPE_CHECKING:
     from qengine.runtime.migrate import Migration
 
 END = "end"
+#: the reserved key of a record that carries what is not an answer (acknowledged warnings)
+META = "_meta"
+#: the longest reason an acknowledgement may give
+MAX_REASON = 1000
 #: how many records a form validates with the interpreter before it generates its validator
 WARM_UP = 3
 
@@ -259,6 +263,9 @@ class Form:
         self._blank_lists = tuple(q.id for q in self.questions
                                   if q.type == "multiple" and not q.none_ok)
         self._asked_conditions: dict[str, AskedCondition] | None = None
+        #: the warnings whose submission needs a reason, and every warning's id
+        self.acknowledge_required = tuple(c.id for c in self.checks if c.acknowledge)
+        self._warnings = frozenset(c.id for c in self.checks if c.severity == "warning")
         # the generated validators (codegen), by coerce: None until built, False if declined
         self._uses = 0
         self._param_values = dict(self.params)  # read only: the generated validator's params
@@ -278,7 +285,7 @@ class Form:
         fires = f if c["kind"] == "when" else (lambda env: not f(env))
         return Check(c["id"], c["severity"], c["kind"], tuple(c["questions"]), tuple(c["deps"]),
                      MappingProxyType(dict(c["messages"])), c["text"], c["rule"], fires,
-                     _location(file, c["at"]))
+                     _location(file, c["at"]), c.get("acknowledge") == "required")
 
     def _indicator(self, f: dict[str, Any], ev: Evaluator, file: str | None) -> Indicator:
         langs = self.languages
@@ -319,13 +326,16 @@ class Form:
         except (KeyError, TypeError):
             raise UnknownQuestionError(self.id, qid) from None
 
-    def start(self, params: Mapping[str, Any] | None = None) -> Interview:
-        """A new interview, optionally with some params overridden."""
+    def start(self, params: Mapping[str, Any] | None = None, *,
+              clock: Callable[[], Any] | None = None) -> Interview:
+        """A new interview, optionally with some params overridden; ``clock`` (a function giving
+        the time as ISO text or a datetime) stamps its events (default: UTC now)."""
         from qengine.runtime.interview import Interview
 
-        return Interview(self, self.resolve_params(params))
+        return Interview(self, self.resolve_params(params), clock)
 
-    def resume(self, snapshot: Any, *, migrate: bool = False) -> Interview:
+    def resume(self, snapshot: Any, *, migrate: bool = False,
+               clock: Callable[[], Any] | None = None) -> Interview:
         """The interview a :meth:`Interview.snapshot` describes; :class:`SnapshotError` if not.
 
         With ``migrate``, a snapshot of an older version of this form is carried over
@@ -334,10 +344,10 @@ class Form:
         from qengine.runtime.interview import Interview
 
         if not migrate:
-            return Interview.from_snapshot(self, snapshot)
+            return Interview.from_snapshot(self, snapshot, clock)
         from qengine.runtime.migrate import migrate_snapshot
 
-        iv, migration = migrate_snapshot(self, snapshot)
+        iv, migration = migrate_snapshot(self, snapshot, clock)
         iv.migration = migration
         return iv
 
@@ -381,7 +391,10 @@ class Form:
             if fast:
                 env = self.resolve_params(params) if params is not None else self._param_values
                 # path and record are worked out when first asked for (see the docstring)
-                return Report(fast(record, env), (_tracked, self, record, env, params, coerce))
+                found = fast(record, env)
+                if self.acknowledge_required or META in record:
+                    found += self.meta_violations(record, found)
+                return Report(found, (_tracked, self, record, env, params, coerce))
         return self.interpret(record, params, coerce=coerce)
 
     def prepare(self) -> bool:
@@ -453,7 +466,50 @@ class Form:
         if self._computed_ids and not self._computed_ids.isdisjoint(record.keys()):
             self._compare_computed(record, env, problems)
         problems += self.run_checks(env)
+        if self.acknowledge_required or META in record:
+            problems += self.meta_violations(record, problems)
         return Report(problems, result)
+
+    def meta_violations(self, record: Mapping[str, Any], found: list[Violation]
+                        ) -> list[Violation]:
+        """What ``_meta`` says wrong (``bad_meta``), and each warning that asks for a reason,
+        holds in ``found`` and has none in ``_meta["acknowledged"]`` (``unacknowledged``)."""
+        out: list[Violation] = []
+        acknowledged = self.acknowledgements_of(record, out)
+        holding = {v.rule for v in found if v.severity == "warning"}
+        for check in self.checks:
+            if check.acknowledge and check.id in holding and check.id not in acknowledged:
+                out.append(self.violation("unacknowledged", check.questions, question=check.id))
+        return out
+
+    def acknowledgements_of(self, record: Mapping[str, Any], problems: list[Violation]
+                            ) -> dict[str, str]:
+        """The acknowledged warnings a record's ``_meta`` gives (check id to reason); each
+        problem with it is added to ``problems`` as a ``bad_meta`` violation."""
+        if META not in record:
+            return {}
+        meta = record[META]
+        why = None
+        acknowledged: dict[str, str] = {}
+        if not isinstance(meta, Mapping) or set(meta) - {"acknowledged"}:
+            why = "it is a mapping whose only key is 'acknowledged'"
+        elif not isinstance(meta.get("acknowledged", {}), Mapping):
+            why = "'acknowledged' maps a warning's id to the reason given"
+        else:
+            for rule, reason in meta.get("acknowledged", {}).items():
+                if rule not in self._warnings:
+                    why = f"{describe(rule)} is not a warning of form {self.id}"
+                elif not isinstance(reason, str) or not reason.strip() or len(
+                        reason) > MAX_REASON:
+                    why = f"the reason for {rule} is not a text of 1 to {MAX_REASON} characters"
+                else:
+                    acknowledged[rule] = reason
+                    continue
+                break
+        if why is not None:
+            problems.append(self.violation("bad_meta", (META,), why=why))
+            return {}
+        return acknowledged
 
     def violation(self, rule: str, questions: tuple[str, ...], **args: Any) -> Violation:
         """A built-in violation with the message ``rule`` of ``qengine.errors.MESSAGES`` (a code,
@@ -462,8 +518,8 @@ class Form:
             args["value"] = describe(args["value"])
         messages = {lang: render(rule, lang, args) for lang in self.languages}
         code = rule.split(".")[0]  # a message key names its variant after the dot
-        return Violation(code, "error" if code != "computed_mismatch" else "warning", questions,
-                         messages[self.languages[0]], messages)
+        severity = "warning" if code in ("computed_mismatch", "unacknowledged") else "error"
+        return Violation(code, severity, questions, messages[self.languages[0]], messages)
 
     def _compare_computed(self, record: Mapping[str, Any], env: Env,
                           problems: list[Violation]) -> None:
@@ -480,6 +536,7 @@ class Form:
         """An ``unknown_question`` violation for each key of ``record`` that names no question
         of the form, in a stable order."""
         extra = record.keys() - self._known  # set arithmetic: fast on every record
+        extra.discard(META)  # not a question: what meta_violations reads
         out = []
         for key in sorted(extra, key=describe) if extra else ():
             name = key if isinstance(key, str) and len(key) <= 200 else describe(key)

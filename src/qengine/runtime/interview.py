@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from qengine.errors import AnswerError, ParamError, SnapshotError, SubmitError, describe
+from qengine.runtime.events import Clock, EventLog
 from qengine.runtime.results import Findings, Violation
 from qengine.runtime.values import ACCEPT_CODE, ACCEPT_INT, ACCEPT_TEXT
 
@@ -56,8 +57,10 @@ class Interview(Findings):
     form as on a small one; :attr:`state` hands out a frozen copy.
     """
 
-    def __init__(self, form: Form, params: dict[str, Any]) -> None:
+    def __init__(self, form: Form, params: dict[str, Any], clock: Clock | None = None) -> None:
         self.form = form
+        self._log = EventLog(clock)
+        self._acknowledged: dict[str, str] = {}
         self._params = params
         self._answers: dict[str, Any] = {}
         self._history: list[str] = []
@@ -172,6 +175,10 @@ class Interview(Findings):
             hit = route(env)
             if hit is not None:
                 frontier = hit[1]
+        previous = self._answers.get(qid, normalised)
+        changed = previous != normalised or (type(previous) is not type(normalised))
+        self._log.add("changed" if changed else "answered", question=qid,
+                      value=list(normalised) if type(normalised) is list else normalised)
         self._answers[qid] = normalised
         self._history.append(qid)
         frontiers.append(frontier)
@@ -193,6 +200,7 @@ class Interview(Findings):
         self._frontiers.pop()
         self._env.pop(qid, None)  # a question enters env only when confirmed, once
         self._cursor = self.form.question(qid).index
+        self._log.add("went_back", question=qid)
         return self.current
 
     def keep(self, answers: Mapping[str, Any]) -> None:
@@ -223,29 +231,74 @@ class Interview(Findings):
             self.back()
         return self.current
 
+    @property
+    def events(self) -> list[dict[str, Any]]:
+        """The audit trail, oldest first (copies): see :mod:`qengine.runtime.events`."""
+        return self._log.copy()
+
+    @property
+    def acknowledged(self) -> dict[str, str]:
+        """The warnings acknowledged so far: check id to the reason given (a copy)."""
+        return dict(self._acknowledged)
+
+    def acknowledge(self, rule: str, reason: str) -> None:
+        """Let warning ``rule`` through for ``reason`` (a text of 1 to 1000 characters); it must
+        hold on the current answers. The submitted record carries it under ``_meta``. A warning
+        whose check says ``acknowledge: required`` cannot be submitted without one."""
+        from qengine.runtime.form import MAX_REASON
+
+        form = self.form
+        if type(rule) is not str or rule not in {c.id for c in form.checks
+                                                 if c.severity == "warning"}:
+            raise AnswerError(rule if type(rule) is str else describe(rule), "acknowledge.unknown")
+        if type(reason) is not str or not reason.strip() or len(reason) > MAX_REASON:
+            raise AnswerError(rule, "acknowledge.reason")
+        if rule not in {v.rule for v in self.violations if v.severity == "warning"}:
+            raise AnswerError(rule, "acknowledge.not_holding")
+        self._acknowledged[rule] = reason
+        self._log.add("acknowledged", rule=rule, reason=reason)
+
     def submit(self) -> dict[str, Any]:
-        """The completed record. :class:`SubmitError` while unfinished or while an error holds;
-        warnings never block."""
+        """The completed record. :class:`SubmitError` while unfinished, while an error holds, or
+        while a warning that asks for a reason (``acknowledge: required``) has none; other warnings
+        never block. Acknowledged warnings that hold go into the record under ``_meta``."""
         q = self.current
         if q is not None:
             raise SubmitError("unfinished", f"the interview is not finished: {q.id} is still to "
                               "be asked")
         walked = self.form.walk(self._answers, self._params)  # one walk: the checks and the record
-        errors = tuple(v for v in self.form.run_checks(walked.env) if v.severity == "error")
+        found = self.form.run_checks(walked.env)
+        errors = tuple(v for v in found if v.severity == "error")
         if errors:
             raise SubmitError("errors", f"{len(errors)} error(s) block submission", errors)
-        return walked.record()
+        holding = {v.rule for v in found if v.severity == "warning"}
+        missing = tuple(v for v in found if v.rule in holding - self._acknowledged.keys()
+                        and v.rule in self.form.acknowledge_required)
+        if missing:
+            raise SubmitError("unacknowledged", f"{len(missing)} warning(s) need a reason "
+                              "(Interview.acknowledge) before submission", missing)
+        record = walked.record()
+        given = {rule: reason for rule, reason in self._acknowledged.items() if rule in holding}
+        if given:
+            record["_meta"] = {"acknowledged": given}
+        self._log.add("submitted")
+        return record
 
     # -- snapshot and resume -------------------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:
         """The interview as JSON-ready data (copies); :meth:`Form.resume` restores it exactly."""
         form = self.form
         overrides = {k: v for k, v in self._params.items() if form.params.get(k) != v}
-        return {"qengine_snapshot": SNAPSHOT_FORMAT, "form": form.id, "version": form.version,
-                "params": overrides, "answers": self.kept, "history": list(self._history)}
+        out = {"qengine_snapshot": SNAPSHOT_FORMAT, "form": form.id, "version": form.version,
+               "params": overrides, "answers": self.kept, "history": list(self._history)}
+        if self._acknowledged:
+            out["acknowledged"] = dict(self._acknowledged)
+        # The events join the snapshot once the JavaScript runtime keeps them too (a snapshot
+        # resumes in either runtime); until then they live as long as the interview.
+        return out
 
     @classmethod
-    def from_snapshot(cls, form: Form, snap: Any) -> Interview:
+    def from_snapshot(cls, form: Form, snap: Any, clock: Clock | None = None) -> Interview:
         """Rebuild an interview from :meth:`snapshot` data (see :meth:`Form.resume`)."""
         if not isinstance(snap, Mapping) or type(snap.get("qengine_snapshot")) is not int or (
                 snap.get("qengine_snapshot") != SNAPSHOT_FORMAT):
@@ -265,9 +318,10 @@ class Interview(Findings):
             raise SnapshotError("malformed", "a snapshot needs 'answers' (a mapping) and "
                                 "'history' (a list); 'params', if given, is a mapping")
         try:
-            iv = cls(form, form.resolve_params(params))
+            iv = cls(form, form.resolve_params(params), clock)
         except ParamError as exc:
             raise SnapshotError("bad_params", str(exc)) from None
+        iv._log.paused = True  # the replay below is not news: the snapshot has its events
         for qid in history:
             current = iv.current
             if current is None or type(qid) is not str or qid != current.id:
@@ -293,4 +347,32 @@ class Interview(Findings):
             except AnswerError as exc:
                 raise SnapshotError("bad_answer", f"kept answer to {qid!r} is refused: {exc}"
                                     ) from None
+        iv.restore_trail(snap)
+        iv.note_resumed()
         return iv
+
+    def pause_trail(self, paused: bool) -> None:
+        """Stop (or start again) recording events: a replay of earlier answers is not news."""
+        self._log.paused = paused
+
+    def note_resumed(self, **fields: Any) -> None:
+        """Record that the interview was resumed (with ``fields``, e.g. ``migrated_from``)."""
+        self._log.add("resumed", version=self.form.version, **fields)
+
+    def restore_trail(self, snap: Mapping[str, Any]) -> None:
+        """Take a snapshot's acknowledgements and events (both optional: older snapshots lack
+        them); :class:`SnapshotError` when they are malformed."""
+        from qengine.runtime.form import MAX_REASON
+
+        acknowledged = snap.get("acknowledged", {})
+        warnings = {c.id for c in self.form.checks if c.severity == "warning"}
+        if not isinstance(acknowledged, Mapping) or not all(
+                type(k) is str and k in warnings and type(v) is str and v.strip()
+                and len(v) <= MAX_REASON for k, v in acknowledged.items()):
+            raise SnapshotError("malformed", "'acknowledged' maps warnings of the form to "
+                                f"reasons of 1 to {MAX_REASON} characters")
+        why = self._log.restore(snap.get("events", []), snap.get("events_dropped", 0))
+        if why is not None:
+            raise SnapshotError("malformed", why)
+        self._acknowledged = dict(acknowledged)
+        self._log.paused = False

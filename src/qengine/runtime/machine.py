@@ -667,8 +667,10 @@ def _check_checks(r: _Reader, value: Any, scope: _Scope) -> None:
     for i, c in enumerate(r.array(value, "/checks")):
         where = f"/checks/{i}"
         if not r.obj(c, where, ("id", "severity", "kind", "rule", "text", "questions", "deps",
-                                "messages", "at")):
+                                "messages", "at"), ("acknowledge",)):
             continue
+        if "acknowledge" in c and (c["acknowledge"] != "required" or c["severity"] != "warning"):
+            r.fail(f"{where}/acknowledge", "expected \"required\", on a warning")
         if not r.text(c["id"], f"{where}/id"):
             continue
         if c["id"] in seen:

@@ -149,7 +149,7 @@ def migrate_record(form: Form, record: Any, params: Mapping[str, Any] | None = N
                      form.validate(out, params).violations)
 
 
-def migrate_snapshot(form: Form, snap: Any) -> tuple[Interview, Migration]:
+def migrate_snapshot(form: Form, snap: Any, clock: Any = None) -> tuple[Interview, Migration]:
     """An interview of an older version resumed on ``form``: answers carried over, the path
     walked again from the start through the questions the old interview had confirmed; those it
     had only kept (after a back) stay kept. :class:`SnapshotError` when it cannot be."""
@@ -165,7 +165,7 @@ def migrate_snapshot(form: Form, snap: Any) -> tuple[Interview, Migration]:
     if type(version) is not str:
         raise SnapshotError("malformed", "a snapshot names its version (a text)")
     if version == form.version:  # nothing to migrate: resume exactly
-        iv = Interview.from_snapshot(form, snap)
+        iv = Interview.from_snapshot(form, snap, clock)
         return iv, Migration(form.id, version, form.version, {}, (), iv.answers, iv.violations)
     answers, history, params = snap.get("answers"), snap.get("history"), snap.get("params", {})
     if not isinstance(answers, Mapping) or not isinstance(history, list) or not isinstance(
@@ -186,12 +186,24 @@ def migrate_snapshot(form: Form, snap: Any) -> tuple[Interview, Migration]:
             overrides[name] = value
     renames = _renames(form)
     confirmed = {renames.get(h, h) for h in history if isinstance(h, str)}
-    iv = Interview(form, form.resolve_params(overrides))
+    iv = Interview(form, form.resolve_params(overrides), clock)
+    trail = {"events": snap.get("events", []), "events_dropped": snap.get("events_dropped", 0),
+             "acknowledged": {}}  # a warning is acknowledged again once it holds on the new version
+    iv.restore_trail(trail)
+    iv.pause_trail(True)
     while iv.current is not None and iv.current.id in confirmed and iv.current.id in kept:
         try:
             iv.answer(kept[iv.current.id])
         except AnswerError:  # a blank answer to a question now required: asked again
             break
     iv.keep({qid: value for qid, value in kept.items() if qid not in iv.history})
+    old_acks = snap.get("acknowledged", {})
+    for rule, reason in old_acks.items() if isinstance(old_acks, Mapping) else ():
+        try:
+            iv.acknowledge(rule, reason)
+        except AnswerError as exc:  # the warning is gone, or no longer holds here
+            dropped.append(Dropped(describe(rule), reason, "acknowledged", str(exc)))
+    iv.pause_trail(False)
+    iv.note_resumed(migrated_from=version)
     return iv, Migration(form.id, version, form.version, renamed, tuple(dropped), iv.answers,
                          iv.violations)

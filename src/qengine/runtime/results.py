@@ -132,6 +132,8 @@ class Check:
     rule: Mapping[str, Any] = attrs.field(eq=False, repr=False)  # the IR
     fires: Callable[[dict[str, Any]], bool] = attrs.field(eq=False, repr=False)
     location: SourceLocation | None = attrs.field(eq=False, repr=False, default=None)
+    #: a warning whose submission needs a reason (``acknowledge: required``)
+    acknowledge: bool = False
 
 
 @attrs.frozen(slots=True)

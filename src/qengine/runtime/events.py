@@ -1,0 +1,76 @@
+"""An interview's audit trail: what happened, when, in order, bounded in size.
+
+Each event is a plain JSON object: ``{"event": kind, "at": time, ...}`` with ``question`` and
+``value`` for ``answered`` and ``changed`` (an answer that replaces a different one kept for the
+question), ``question`` for ``went_back`` (the question returned to), ``rule`` and ``reason`` for
+``acknowledged``, ``version`` (and ``migrated_from`` when migrated) for ``resumed``. The time comes
+from a clock the caller may inject (tests pass a fixed one); the default is UTC to the millisecond.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Callable, Mapping
+from typing import Any
+
+#: the kinds of event, in the order an interview meets them
+KINDS = ("answered", "changed", "went_back", "acknowledged", "resumed", "submitted")
+#: the most events an interview keeps (the oldest go first; ``dropped`` counts them)
+MAX_EVENTS = 1000
+Clock = Callable[[], Any]
+
+
+def utc_now() -> str:
+    """The default clock: now in UTC, ISO 8601 to the millisecond (``2026-12-02T06:50:01.250Z``)."""
+    now = _dt.datetime.now(_dt.timezone.utc)
+    return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
+
+
+class EventLog:
+    """The events of one interview, newest last; at most :data:`MAX_EVENTS` are kept."""
+
+    __slots__ = ("clock", "dropped", "events", "paused")
+
+    def __init__(self, clock: Clock | None = None) -> None:
+        if clock is not None and not callable(clock):
+            raise TypeError(f"clock must be a function giving the time, not "
+                            f"{type(clock).__name__}")
+        self.clock = clock or utc_now
+        self.events: list[dict[str, Any]] = []
+        self.dropped = 0
+        self.paused = False  # while a snapshot is replayed: its events are already in the log
+
+    def add(self, kind: str, **fields: Any) -> None:
+        if self.paused:
+            return
+        at = self.clock()
+        if isinstance(at, _dt.datetime):
+            at = at.isoformat()
+        if not isinstance(at, str):
+            raise TypeError(f"the clock gave {type(at).__name__}, not a text or a datetime")
+        self.events.append({"event": kind, "at": at, **fields})
+        if len(self.events) > MAX_EVENTS:
+            excess = len(self.events) - MAX_EVENTS
+            del self.events[:excess]
+            self.dropped += excess
+
+    def copy(self) -> list[dict[str, Any]]:
+        return [{k: list(v) if type(v) is list else v for k, v in e.items()} for e in self.events]
+
+    def restore(self, events: Any, dropped: Any) -> str | None:
+        """Take the events of a snapshot; the problem with them (None when there is none)."""
+        if not isinstance(events, list):
+            return "'events' is a list"
+        if type(dropped) is not int or dropped < 0:
+            return "'events_dropped' is a whole number, 0 or more"
+        kept: list[dict[str, Any]] = []
+        for k, event in enumerate(events):
+            if not isinstance(event, Mapping) or event.get("event") not in KINDS or not (
+                    isinstance(event.get("at"), str)) or not all(isinstance(key, str)
+                                                                 for key in event):
+                return f"event {k} is not an object with a known 'event' and an 'at' time"
+            kept.append(dict(event))
+        excess = max(0, len(kept) - MAX_EVENTS)
+        self.events = kept[excess:]
+        self.dropped = dropped + excess
+        return None
