@@ -552,3 +552,39 @@ def test_a_backup_taken_while_it_runs_serves_the_same(server: Server, zhang: htt
         restored = ok(client.get(f"/api/interviews/{state['id']}"))
         assert restored == state
         assert answer(client, restored, "柏叶村")["history"] == ["county", "township", "village"]
+
+
+def test_an_interview_begun_on_an_older_version_is_migrated(tmp_path: Path) -> None:
+    """Serve version 1, start an interview, serve version 2 (the household size capped at 3) on
+    the same database: the interview resumes migrated, its state shows what
+    was dropped, and the next answer stores the migrated snapshot."""
+    source = (Path(qengine.__file__).parent / "bundled" / "annex6.yaml").read_text("utf-8")
+    old_file, new_file = tmp_path / "v1" / "annex6.yaml", tmp_path / "v2" / "annex6.yaml"
+    old_file.parent.mkdir()
+    new_file.parent.mkdir()
+    old_file.write_text(source, "utf-8")
+    new_file.write_text(source.replace('version: "2020.1"', 'version: "2021.1"', 1).replace(
+        "        unit: 人\n        min: 1\n", "        unit: 人\n        min: 1\n        max: 3\n", 1),
+        "utf-8")
+    assert qengine.load(new_file).question("household_size").max == 3
+    db = tmp_path / "qengine.sqlite3"
+    with running_server(tmp_path, forms=[str(old_file)], db=db) as server:
+        zhang = server.client("zhang")
+        state = zhang.post("/api/interviews", json={"form": "annex6"}).json()
+        for qid in ("county", "township", "village", "group", "head_name", "id_number",
+                    "household_size"):
+            state = answer(zhang, state, HOUSEHOLD[qid])
+        iid = state["id"]
+        assert "migration" not in state
+    with running_server(tmp_path, forms=[str(new_file)], db=db) as server:
+        zhang = server.client("zhang")
+        state = zhang.get(f"/api/interviews/{iid}").json()
+        assert state["version"] == "2021.1"
+        assert state["migration"]["from_version"] == "2020.1"
+        assert [(d["question"], d["reason"]) for d in state["migration"]["dropped"]] == [
+            ("household_size", "range.above")]
+        assert state["current"]["id"] == "household_size"  # asked again
+        state = answer(zhang, state, 3)  # stores the migrated snapshot
+        assert state["current"]["id"] == "exit_year"
+        assert "migration" not in zhang.get(f"/api/interviews/{iid}").json()
+        assert zhang.get(f"/api/interviews/{iid}/snapshot").json()["version"] == "2021.1"

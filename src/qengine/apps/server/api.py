@@ -252,8 +252,11 @@ class Api:
             raise ApiError(409, "unknown_form", f"the interview's form {row.form!r} is not served "
                            "now")
         try:
-            return form, form.resume(row.snapshot)
-        except SnapshotError as exc:  # the form changed since (another version)
+            # an interview begun on another version of the form is migrated onto the one served
+            # (its state shows the report until the next change stores the migrated snapshot)
+            return form, form.resume(row.snapshot,
+                                     migrate=row.snapshot.get("version") != form.version)
+        except SnapshotError as exc:  # a version it cannot be migrated from
             raise ApiError(409, exc.code, f"the stored interview cannot be resumed: {exc}") from None
 
     def state(self, row: InterviewRow, iv: Interview) -> dict[str, Any]:
@@ -275,6 +278,7 @@ class Api:
             "can_back": iv.can_back and row.status != "submitted",
             "section": None if q is None else self._sections[row.form].get(q.section),
             "created": row.created, "updated": row.updated, "user": row.owner,
+            **({"migration": _migration(iv)} if iv.migration is not None else {}),
         }
 
     def row(self, user: User, interview_id: str) -> InterviewRow:
@@ -579,3 +583,9 @@ def _not_found() -> ApiError:
 def _refused(exc: AnswerError, iv: Interview) -> ApiError:
     return ApiError(422, exc.code, exc.message, question=exc.question,
                     details={"messages": exc.messages(iv.form.languages)})
+
+
+def _migration(iv: Interview) -> dict[str, Any]:
+    """What migrating the interview onto the served version did (the state's ``migration``)."""
+    report = iv.migration.to_dict() if iv.migration is not None else {}
+    return {key: report[key] for key in ("from_version", "to_version", "renamed", "dropped")}

@@ -109,7 +109,19 @@ def _schemas(forms: list[str]) -> dict[str, Any]:
                 "section": {"oneOf": [texts, {"type": "null"}]},
                 "created": {"type": "string", "format": "date-time"},
                 "updated": {"type": "string", "format": "date-time"},
-                "user": {"type": "string"}}},
+                "user": {"type": "string"},
+                "migration": {
+                    "description": "present when the interview was begun on another version of "
+                                   "the form and migrated onto the one served: what moved and "
+                                   "what was dropped (until the next change is stored)",
+                    "type": "object", "required": ["from_version", "to_version", "renamed",
+                                                   "dropped"],
+                    "properties": {"from_version": {"type": "string"},
+                                   "to_version": {"type": "string"},
+                                   "renamed": {"type": "object"},
+                                   "dropped": {"type": "array", "items": {
+                                       "type": "object", "required": ["question", "value",
+                                                                      "reason", "message"]}}}}}},
         "Record": {"type": "object", "description": "question id → answer"},
         "Snapshot": {"type": "object", "required": ["qengine_snapshot", "form", "version",
                                                     "answers", "history"],
