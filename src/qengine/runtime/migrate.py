@@ -164,9 +164,15 @@ def migrate_snapshot(form: Form, snap: Any, clock: Any = None) -> tuple[Intervie
     version = snap.get("version")
     if type(version) is not str:
         raise SnapshotError("malformed", "a snapshot names its version (a text)")
-    if version == form.version:  # nothing to migrate: resume exactly
-        iv = Interview.from_snapshot(form, snap, clock)
-        return iv, Migration(form.id, version, form.version, {}, (), iv.answers, iv.violations)
+    if version == form.version:  # nothing to migrate, unless the form changed under one version
+        try:
+            iv = Interview.from_snapshot(form, snap, clock)
+        except SnapshotError as exc:
+            if exc.code not in ("bad_answer", "inconsistent", "unknown_question"):
+                raise
+        else:
+            return iv, Migration(form.id, version, form.version, {}, (), iv.answers,
+                                 iv.violations)
     answers, history, params = snap.get("answers"), snap.get("history"), snap.get("params", {})
     if not isinstance(answers, Mapping) or not isinstance(history, list) or not isinstance(
             params, Mapping):
