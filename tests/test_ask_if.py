@@ -238,3 +238,20 @@ def test_diagrams_show_ask_if(example: qengine.Form) -> None:
     assert "ask if: migrant == ①" in dot and "ask if: children \\> 0" not in dot
     assert "ask if: children > 0" in dot
     assert "ask if: aid == ①" in graph(example, "mermaid")
+
+
+def test_lint_tries_every_answer_an_ask_if_reads_before_a_check(tmp_path) -> None:
+    """A check on questions behind an ask_if is searched from every state that reaches them
+    (states alike at the next stop may differ in what an ask_if before it lets through)."""
+    path = tmp_path / "f.yaml"
+    path.write_text(form_yaml("""\
+        - {id: a, label: {zh: A, en: A}, type: integer, min: 0}
+        - {id: b, label: {zh: B, en: B}, type: integer, min: 0, ask_if: "not (a == 0)"}
+        - id: c
+          label: {zh: C, en: C}
+          type: integer
+          min: 0
+          ask_if: "not (a == 0)"
+          checks: [{id: x, severity: error, assert: "c <= b", message: {zh: M, en: M}}]
+        """), encoding="utf-8")
+    assert [p.code for p in lint(path)] == []

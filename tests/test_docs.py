@@ -15,7 +15,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 GUIDES = ["api.md", "forms.md", "testing.md", "machine.md", "speed.md", "batch.md", "reports.md",
-          "export.md"]
+          "export.md", "xlsform.md", "versions.md"]
 BLOCKS = [(doc, i, code) for doc in GUIDES
           for i, code in enumerate(re.findall(r"```python\n(.*?)```",
                                               (ROOT / "docs" / doc).read_text("utf-8"), re.S))]

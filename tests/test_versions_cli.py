@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import qengine
-from qengine.testing import records
 
 GOLDEN = Path(__file__).parent / "golden_diff"
 
@@ -37,7 +36,7 @@ def test_diff_exit_status_says_equal_safe_or_breaking() -> None:
 
 def test_migrate_files_of_snapshots_and_records(tmp_path: Path) -> None:
     base = qengine.load(GOLDEN / "base.yaml", cache=False)
-    record = {**records(base).example(), "b": 80}
+    record = {"a": 1, "b": 80, "c": 12.5, "d": [1, 3], "e": "text"}
     iv = base.start()
     iv.answer(1)
     iv.answer(80)

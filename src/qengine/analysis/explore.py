@@ -2,8 +2,9 @@
 
 The branching of a form comes from its jumps and its ask_if rules. A question matters to the
 branching when it has jumps or when a later jump's or ask_if's rule reads it; every other question
-gets one plain answer. A question that matters is tried with a few *representative* answers: every code of a choice question, and for
-a number the values around each constant it is compared with (so ``i23 == 0`` is tried with 0 and 1).
+gets one plain answer. A question that matters is tried with a few *representative* answers: every
+code of a choice question, and for a number the values around each constant it is compared with
+(so ``i23 == 0`` is tried with 0 and 1).
 That makes the exploration exact where the domain is finite or the rules compare with constants,
 and :attr:`Explorer.exact` says when it is not.
 

@@ -72,7 +72,7 @@ class Walker:
             if record:
                 if start <= min(i, last):
                     self.spans.add((start, min(i, last) + 1))
-                self._mark(i0, min(i, last), key, (i0, skip_to, env))
+                self._mark(i0, min(i, last), reached, (i0, skip_to, env))
             if i > last:
                 self.leaves += 1
                 if on_leaf(env, reached):
@@ -91,12 +91,17 @@ class Walker:
                 stack.append((i + 1, new_skip, after, reached))
         return True, work
 
-    def _mark(self, lo: int, hi: int, key: Any, item: Item) -> None:
-        """Record ``item`` as the state crossing each mark in [lo, hi]; states alike by ``key``
-        cross a mark alike (the same skip, the same answers from there on), so one is kept."""
-        marks = self.marks
+    def _mark(self, lo: int, hi: int, reached: frozenset[str], item: Item) -> None:
+        """Record ``item`` as the state crossing each mark in [lo, hi]; states alike at a mark
+        (the same skip, the same computed values reached, the same answers read from the mark
+        on: an ask_if between the mark and the next stop may read one) cross it alike, so one is
+        kept."""
+        marks, needed = self.marks, self.ex.needed_after
+        _i0, skip_to, env = item
         for k in range(bisect.bisect_left(marks, lo), bisect.bisect_right(marks, hi)):
-            self.frontier[marks[k]].setdefault(key, item)
+            mark = marks[k]
+            key = (skip_to, reached, *(repr(env.get(q)) for q in needed[mark]))
+            self.frontier[mark].setdefault(key, item)
 
     def _kept(self, i: int, env: Env, order: list[str]) -> Env:
         """Only the answers still read from position i on: the copies at each branch stay small."""

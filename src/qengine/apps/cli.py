@@ -25,6 +25,7 @@ from typing import Any, TextIO
 
 import qengine  # the facade, for __version__ only: importing qengine.apps.cli has loaded it
 from qengine.analysis.lint import lint
+from qengine.apps import versions
 from qengine.apps.terminal import run_interview
 from qengine.batch.inputs import KINDS, inspect_input, kind_of, read_inputs
 from qengine.batch.jsonl import MAX_LINE_BYTES, Summary
@@ -191,6 +192,15 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--jobs", type=_jobs, default=None, metavar="N",
                    help="worker processes (default: one per core); 1 works in this process")
     s.set_defaults(run=cmd_export_records)
+
+    s = sub.add_parser("import", help="read an XLSForm workbook (ODK, KoboToolbox) into a form "
+                       "file; what is left out is a located warning (docs/xlsform.md)")
+    s.add_argument("file", metavar="FILE.xlsx", help="the XLSForm workbook")
+    s.add_argument("-o", "--output", default="-", metavar="FORM.yaml",
+                   help="the form file to write (default: - for standard output)")
+    s.set_defaults(run=cmd_import)
+
+    versions.add_commands(sub)  # diff and migrate: apps/versions.py
 
     s = sub.add_parser("forms", help="list the bundled forms")
     s.set_defaults(run=cmd_forms)
@@ -656,6 +666,25 @@ def cmd_export_records(args: argparse.Namespace) -> int:
     _note(f"{form.id} {form.version}: {done.records} record(s), {done.columns} column(s); wrote "
           + " and ".join(done.files))
     return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from qengine.formats.xlsform_import import XLSFormError, read_xlsform
+
+    source = Path(args.file)
+    if not source.is_file():
+        raise UsageError(f"{args.file}: no such file")
+    if args.output != "-" and _same_file(args.file, args.output):
+        raise UsageError(f"{args.output}: the output would overwrite the workbook")
+    try:
+        imported = read_xlsform(source, name=args.file)
+    except XLSFormError as exc:
+        raise UsageError(f"{args.file}: {exc}") from None
+    except OSError as exc:
+        raise UsageError(f"cannot read {args.file}: {exc.strerror or exc}") from None
+    for warning in imported.warnings:
+        _note(warning.located(args.file))
+    return _write_text(imported.yaml, args.output)
 
 
 def cmd_forms(args: argparse.Namespace) -> int:

@@ -32,7 +32,8 @@ def add_commands(sub: Any) -> None:
                        "it is safe for interviews in progress and stored records")
     s.add_argument("old", help=FORM_HELP)
     s.add_argument("new", help=FORM_HELP)
-    s.add_argument("--format", choices=("text", "json"), default="text")
+    s.add_argument("--format", choices=("text", "json"), default="text",
+                   help="text: one line per change (default); json: the FormDiff as JSON")
     s.set_defaults(run=cmd_diff)
 
     s = sub.add_parser("migrate", help="carry snapshots and records of an older version of a "

@@ -9,6 +9,8 @@ Everything is written from the machine (``docs/machine.md``), never from the YAM
 - the jumps become the ``relevant`` of every question they pass over: the negation of "some jump
   over it fired first" (:meth:`Form.asked_condition` gives the skips), in XPath translated from the
   IR of the jumps' rules;
+- a question's ``ask_if`` is and-ed into its ``relevant``, a section's ``ask_if`` is its group's
+  ``relevant``; a jump on a question with an ``ask_if`` counts only where that holds;
 - an error check becomes a ``constraint`` (and its ``constraint_message``) on the last asked
   question it reads, written so that it holds while some question the check waits for has no
   value, as a check applies only then;
@@ -161,6 +163,10 @@ class XPath:
             return f"{op}(" + ", ".join(self.expr(a, self_id) for a in args) + ")"
         if op == "len":
             return f"string-length({self.expr(args[0], self_id)})"
+        if op == "mod":  # XPath's mod keeps the sign of the dividend, as qengine's mod()
+            return f"({self.expr(args[0], self_id)} mod {self.expr(args[1], self_id)})"
+        if op in ("if", "round", "int", "number", "substr"):  # the same names in ODK's XPath
+            return f"{op}(" + ", ".join(self.expr(a, self_id) for a in args) + ")"
         raise ValueError(f"no XPath for the IR op {op!r}")
 
     def _compare(self, op: str, args: list[Mapping[str, Any]], self_id: str | None) -> str:
@@ -375,13 +381,20 @@ def survey_rows(form: Form) -> tuple[list[dict[str, Any]], list[list[Any]]]:
                           for lang, t in zip(langs, _texts(p["labels"], langs, p["name"]),
                                              strict=True)}})
     relevant: dict[str, str | None] = {}
-    for sid, titles, qids in form.sections:
+    # ask_if: a question's own is and-ed into its relevant, a section's is its group's relevant
+    asks = {q["id"]: xp.expr(q["ask_if"]["when"]) for q in machine["questions"] if "ask_if" in q}
+    conditional = set(asks) | {qid for sec in machine["sections"] if "ask_if" in sec
+                               for qid in sec["questions"]}
+    for (sid, titles, qids), sec in zip(form.sections, machine["sections"], strict=True):
+        group = xp.expr(sec["ask_if"]["when"]) if "ask_if" in sec else None
         s.rows.append({"type": "begin group", "name": sid,
                        **{f"label::{language_column(lang)}": t
-                          for lang, t in zip(langs, _texts(titles, langs, sid), strict=True)}})
+                          for lang, t in zip(langs, _texts(titles, langs, sid), strict=True)},
+                       **({"relevant": group} if group is not None else {})})
         for qid in qids:
             s.rows.append(_question_row(form, s.by_id[qid], xp, values, jumps,
-                                        constraints, messages, relevant))
+                                        constraints, messages, relevant,
+                                        (group, asks, conditional)))
             s.rows += notes.get(qid, [])
         s.rows.append({"type": "end group", "name": sid})
     s.rows += notes.get(None, [])
@@ -393,8 +406,13 @@ def survey_rows(form: Form) -> tuple[list[dict[str, Any]], list[list[Any]]]:
 def _question_row(form: Form, q: Question, xp: XPath, values: Mapping[str, Any],
                   jumps: Mapping[str, list[dict[str, Any]]], constraints: Mapping[str, list[str]],
                   messages: Mapping[str, list[dict[str, str]]],
-                  relevant: dict[str, str | None]) -> dict[str, Any]:
+                  relevant: dict[str, str | None],
+                  ask: tuple[str | None, Mapping[str, str], set[str]] = (None, {}, set())
+                  ) -> dict[str, Any]:
+    """The survey row of ``q``; ``ask`` holds its section's ``ask_if`` in XPath (written on
+    the group), every question's own, and the questions that have either."""
     langs = form.languages
+    group, asks, conditional = ask
     kind = (f"select_one {q.id}" if q.type == "single" else
             f"select_multiple {q.id}" if q.type == "multiple" else _TYPES[q.type])
     row: dict[str, Any] = {"type": kind, "name": q.id}
@@ -405,9 +423,17 @@ def _question_row(form: Form, q: Question, xp: XPath, values: Mapping[str, Any],
             row[f"hint::{language_column(lang)}"] = q.hints[lang]
     if q.computed:
         row["calculation"] = xp.expr(values[q.id])
+        if q.id in asks:
+            row["relevant"] = asks[q.id]
         return row
     row["required"] = "yes" if q.required and not (q.type == "multiple" and q.none_ok) else "no"
-    condition = relevant[q.id] = skipped_when(form, q, xp, jumps, relevant)
+    parts = [p for p in (skipped_when(form, q, xp, jumps, relevant, conditional),
+                         asks.get(q.id)) if p is not None]
+    condition = " and ".join(parts) if parts else None
+    # what asks q, for the jumps on q: its own relevant and its group's
+    asked = [p for p in (group, condition) if p is not None]
+    relevant[q.id] = " and ".join(f"({p})" for p in asked) if len(asked) > 1 else \
+        (asked[0] if asked else None)
     if condition is not None:
         row["relevant"] = condition
     if q.id in constraints:
@@ -421,7 +447,8 @@ def _question_row(form: Form, q: Question, xp: XPath, values: Mapping[str, Any],
 
 def skipped_when(form: Form, q: Question, xp: XPath,
                  jumps: Mapping[str, list[dict[str, Any]]],
-                 relevant: Mapping[str, str | None] | None = None) -> str | None:
+                 relevant: Mapping[str, str | None] | None = None,
+                 conditional: set[str] | frozenset[str] = frozenset()) -> str | None:
     """The ``relevant`` of ``q``: no jump that passes over it fires first at its question (None
     when no jump passes over it). ``relevant`` holds the conditions of earlier questions: a jump
     fires only where its question is asked, which is said where some jump over the jump's
@@ -437,7 +464,10 @@ def skipped_when(form: Form, q: Question, xp: XPath,
         earlier = [xp.negate(written[k]["when"]) for k in range(skip.jump)
                    if (skip.source, k) not in mine]
         source_skips = {(k.source, k.jump) for k in form.asked_condition(skip.source).skips}
-        asked = (relevant or {}).get(skip.source) if not source_skips <= mine else None
+        # ... and a jump whose question has an ask_if (its own, its section's) fires only where
+        # that holds
+        asked = (relevant or {}).get(skip.source) \
+            if not source_skips <= mine or skip.source in conditional else None
         if asked is not None:
             earlier.insert(0, f"({asked})")
         when = written[skip.jump]["when"]
