@@ -126,17 +126,37 @@ export const MESSAGES = {
   "en": "{question} has not been asked in this interview",
   "zh": "本次访问尚未问到 {question}"
  },
+ "acknowledge.unknown": {
+  "en": "{question} is not a warning of this form",
+  "zh": "{question} 不是本问卷的警告项"
+ },
+ "acknowledge.not_holding": {
+  "en": "warning {question} does not hold on the current answers",
+  "zh": "警告 {question} 在当前答案下不成立"
+ },
+ "acknowledge.reason": {
+  "en": "a reason is a text of 1 to 1000 characters",
+  "zh": "理由应为1至1000个字符的文字"
+ },
  "required": {
   "en": "{question} is required but has no answer",
   "zh": "{question} 为必答项，尚未回答"
  },
  "not_asked": {
-  "en": "{question} is answered, but the jumps skip it: it must be left empty",
-  "zh": "{question} 按跳转规则应跳过，不应填写"
+  "en": "{question} is answered, but it is not asked here (a jump or an ask_if skips it): it must be left empty",
+  "zh": "{question} 按跳转规则或提问条件应跳过，不应填写"
  },
  "unknown_question": {
   "en": "{value} is not a question of form {form}",
   "zh": "{value} 不是问卷 {form} 的问题"
+ },
+ "unacknowledged": {
+  "en": "warning {question} holds, and the form asks for a reason to let it through; the record gives none",
+  "zh": "警告 {question} 成立，按要求须说明放行理由，但记录中没有"
+ },
+ "bad_meta": {
+  "en": "_meta is not as qengine writes it: {why}",
+  "zh": "_meta 格式不正确：{why}"
  },
  "not_a_record": {
   "en": "a record must be a mapping of question id to answer, not {kind}",
@@ -309,6 +329,18 @@ export const FORM_CODES = {
  "jump_looks_ahead": {
   "en": "a jump reads a later question",
   "zh": "跳转条件引用了后面的问题"
+ },
+ "bad_acknowledge": {
+  "en": "only a warning may ask for a reason",
+  "zh": "只有警告项可要求说明理由"
+ },
+ "rename_clash": {
+  "en": "an earlier id of a question is taken",
+  "zh": "题目曾用编号冲突"
+ },
+ "ask_if_looks_ahead": {
+  "en": "an ask_if reads its own or a later question",
+  "zh": "提问条件引用了本题或后面的问题"
  },
  "rule_syntax": {
   "en": "a rule cannot be parsed",

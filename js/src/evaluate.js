@@ -53,6 +53,42 @@ export function literalOf(node) {
   return [false, null];
 }
 
+/** A number as every runtime holds it: beyond the float range, no value. @param {number} x */
+const held = (x) => (Number.isFinite(x) ? (x === 0 ? 0 : x) : null);
+
+/** A decimal number text as `number()` reads it: optional sign, digits, optionally a point and
+ * digits; spaces trimmed (space, tab, CR, LF only: the same set in every runtime). */
+const DECIMAL = /^[ \t\r\n]*([+-]?[0-9]+(?:\.[0-9]+)?)[ \t\r\n]*$/;
+
+/** A position of `substr`: truncated to a whole number, clamped to 0..n. @param {number} x @param {number} n */
+const clamp = (x, n) => Math.min(n, Math.max(0, Math.trunc(x)));
+
+/** The functions of the rule language that give no value when an argument has none. @type {Record<string, (values: any[]) => any>} */
+const FUNCTIONS = {
+  round([x, d = 0]) {
+    if (!Number.isInteger(d) || d < 0 || d > 15) return null;
+    const p = 10 ** d; // exact for 0..15, as Python's float(10**d)
+    return held(Math.floor(x * p + 0.5) / p); // XPath 1.0: half up; each step one IEEE operation
+  },
+  int([x]) {
+    return held(Math.trunc(x));
+  },
+  mod([a, b]) {
+    return b === 0 ? null : held(a % b); // the sign of a, as math.fmod
+  },
+  number([x]) {
+    if (typeof x === "number") return x; // a number or a code is itself
+    const m = DECIMAL.exec(x);
+    return m ? held(Number(m[1])) : null; // the nearest double, as Python's float()
+  },
+  substr([s, start, end]) {
+    const points = Array.from(/** @type {string} */ (s));
+    const n = points.length;
+    const i = clamp(start, n);
+    const j = end === undefined ? n : clamp(end, n);
+    return i < j ? points.slice(i, j).join("") : "";
+  },
+};
 
 export class Evaluator {
   /** @param {Record<string, any>} params */
@@ -199,6 +235,23 @@ export class Evaluator {
           return pyLen(values[0]);
         };
       }
+      case "if": {
+        const [cf, af, bf] = fs();
+        return (env) => (cf(env) ? af(env) : bf(env)); // only the chosen branch is evaluated
+      }
+      case "round": case "int": case "mod": case "number": case "substr": {
+        const list = fs();
+        const fn = FUNCTIONS[node.op];
+        return (env) => {
+          const values = [];
+          for (const f of list) {
+            const v = f(env);
+            if (none(v)) return null;
+            values.push(v);
+          }
+          return fn(values);
+        };
+      }
       default:
         throw new Error(`unknown op ${node.op}`);
     }
@@ -232,6 +285,18 @@ export class Evaluator {
         }
         return false;
       }
+      case "if": return this.isFloat(this.expr(args[0])(env) ? args[1] : args[2], env);
+      case "mod": return args.some((a) => this.isFloat(a, env)); // Python: an int for ints
+      // a whole result: Python's int, held as a float from ±2^53 on
+      case "int": return this.isWholeFloat(node, env);
+      case "round": return (args.length === 2 && this.expr(args[1])(env) !== 0) || this.isWholeFloat(node, env);
+      case "number": {
+        if (args[0].type === "num") return this.isFloat(args[0], env);
+        if (args[0].type === "code") return false;
+        const m = DECIMAL.exec(this.expr(args[0])(env));
+        // Python reads a short text without a point as an int, any other as a float
+        return m !== null && (m[1].includes(".") || m[1].length > 17 || this.isWholeFloat(node, env));
+      }
       case "min": case "max": {
         const values = args.map((a) => this.expr(a)(env));
         let best = 0;
@@ -242,5 +307,11 @@ export class Evaluator {
       }
       default: return false;
     }
+  }
+
+  /** Whether Python holds the whole number `node` gives as a float: from ±2^53 on. @param {IRNode} node @param {Env} env */
+  isWholeFloat(node, env) {
+    const v = this.expr(node)(env);
+    return typeof v === "number" && Math.abs(v) >= 2 ** 53;
   }
 }

@@ -68,9 +68,10 @@ export class Question {
     /** @type {Record<string, string>} */ this.labels = Object.freeze({ ...q.labels });
     /** @type {Record<string, string>} */ this.hints = Object.freeze({ ...q.hints });
     /** @type {string} */ this.type = q.type;
-    /** @type {readonly {code: number, label: string, labels: Record<string, string>}[]} */
+    /** @type {readonly {code: number, name: string | null, label: string, labels: Record<string, string>}[]} */
     this.choices = Object.freeze(q.choices.map((/** @type {any} */ c) => Object.freeze(
-      { code: c.code, label: primary(c.labels, langs, String(c.code)), labels: Object.freeze({ ...c.labels }) })));
+      { code: c.code, name: typeof c.name === "string" ? c.name : null, label: primary(c.labels, langs, String(c.code)),
+        labels: Object.freeze({ ...c.labels }) })));
     /** @type {boolean} */ this.required = q.required;
     /** @type {string | null} */ this.unit = q.unit;
     /** @type {any} */ this.min = q.min;
@@ -88,7 +89,7 @@ export class Question {
   toDict() {
     /** @type {Record<string, any>} */
     const out = { id: this.id, number: this.number, label: { ...this.labels }, type: this.type, required: this.required };
-    if (this.choices.length) out.choices = this.choices.map((c) => ({ code: c.code, label: { ...c.labels } }));
+    if (this.choices.length) out.choices = this.choices.map((c) => ({ code: c.code, label: { ...c.labels }, ...(c.name !== null ? { name: c.name } : {}) }));
     for (const key of /** @type {const} */ (["unit", "min", "max", "decimals", "max_length"])) {
       if (this[key] !== null && this[key] !== undefined) out[key] = this[key];
     }
@@ -128,14 +129,20 @@ export class Form {
     /** @type {Map<string, any[]>} */
     const jumpsOf = new Map(m.steps.map((/** @type {any} */ s) => [s.question, s.jumps]));
     const n = this.questions.length;
+    /** @type {Map<string, (env: any) => any>} each section's ask_if, compiled once */
+    const sectionIf = new Map(m.sections.filter((/** @type {any} */ s) => s.ask_if).map((/** @type {any} */ s) => [s.id, ev.expr(s.ask_if.when)]));
     /** What the runtime needs of each question, in form order (Python's `Form.steps`). */
     this.steps = this.questions.map((q) => {
       const { entered, strict } = makeCoercers(q);
       const jumps = (jumpsOf.get(q.id) || []).map((j) => ({
         guard: ev.expr(j.when), target: index.has(j.target) ? /** @type {number} */ (index.get(j.target)) : n,
       }));
+      const own = m.questions[q.index].ask_if;
+      const conditions = [sectionIf.get(q.section), own ? ev.expr(own.when) : undefined].filter((f) => f !== undefined);
+      /** whether the ask_ifs of the question and its section hold (null: it has none) */
+      const asked = conditions.length ? (/** @type {any} */ env) => conditions.every((f) => Boolean(f(env))) : null;
       return { id: q.id, index: q.index, entered, strict, required: q.required,
-        multiple: q.type === "multiple", noneOk: q.none_ok, jumps, compute: ev.computed[q.id] || null };
+        multiple: q.type === "multiple", noneOk: q.none_ok, jumps, compute: ev.computed[q.id] || null, asked };
     });
     this._checks = m.checks.map((/** @type {any} */ c) => {
       const f = ev.expr(c.rule);
@@ -216,7 +223,8 @@ export class Form {
     for (const step of this.steps) {
       const has = Object.hasOwn(record, step.id);
       const raw = has ? record[step.id] : undefined;
-      if (step.index < skipTo) {
+      // skipped by a jump, or an ask_if (its section's or its own) fails: not asked
+      if (step.index < skipTo || (step.asked !== null && !step.asked(env))) {
         // [] of a none_ok question answers "none of these": an answer, not a blank
         if (onProblem && raw !== null && raw !== undefined && (!blankRaw(raw) || (step.noneOk && Array.isArray(raw)))) {
           onProblem("not_asked", step.id, null);

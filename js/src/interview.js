@@ -46,7 +46,16 @@ export class Interview {
     const askedFrom = new Array(steps.length + 1).fill(steps.length);
     for (let i = steps.length - 1; i >= 0; i--) askedFrom[i] = steps[i].compute ? askedFrom[i + 1] : i;
     this._askedFrom = askedFrom;
-    this._cursor = askedFrom[0];
+    this._cursor = this._next(0);
+  }
+
+  /** The index of the first question at or after `start` that is asked (not computed, its ask_ifs
+   * holding on the answers so far); the number of questions when there is none. @param {number} start */
+  _next(start) {
+    const steps = this.form.steps;
+    let i = this._askedFrom[start];
+    while (i < steps.length && steps[i].asked !== null && !steps[i].asked(this._env)) i = this._askedFrom[i + 1];
+    return i;
   }
 
   // -- reading ---------------------------------------------------------------------------------
@@ -138,7 +147,7 @@ export class Interview {
     this._answers.set(step.id, normalised === undefined ? null : normalised);
     this._history.push(step.id);
     fr.push(frontier);
-    this._cursor = this._askedFrom[frontier > cursor ? frontier : cursor + 1];
+    this._cursor = this._next(frontier > cursor ? frontier : cursor + 1);
     return this.current;
   }
 

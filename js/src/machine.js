@@ -5,7 +5,7 @@
  * once, at its JSON pointer, as a FormError whose problems have code "machine".
  * @module
  */
-import { hasLoneSurrogate } from "./catalogue.js";
+import { hasLoneSurrogate, pyLen, strRepr } from "./catalogue.js";
 import { FormError } from "./errors.js";
 import { templateNames, TemplateError, TYPES, UNITS } from "./findings.js";
 import { Form } from "./form.js";
@@ -34,7 +34,14 @@ const OPS = {
   answered: [1, 1, null, BOOL], selected: [2, null, null, BOOL], count: [1, 1, new Set(["codes"]), NUM],
   sum: [1, null, NUM, NUM], min: [1, null, NUM, NUM], max: [1, null, NUM, NUM], abs: [1, 1, NUM, NUM],
   len: [1, 1, new Set(["text"]), NUM],
+  // if(cond, a, b): checked below (a bool, then two branches of the node's type)
+  if: [3, 3, null, new Set(["num", "text", "date", "code"])],
+  round: [1, 2, NUM, NUM], int: [1, 1, NUM, NUM], mod: [2, 2, NUM, NUM],
+  number: [1, 1, new Set(["text", "num", "code"]), NUM],
+  substr: [2, 3, null, new Set(["text"])], // a text, then numbers: checked below
 };
+/** a choice's name: what entered text may give instead of its code (an XLSForm choice name) */
+const CHOICE_NAME = /^[A-Za-z0-9_.:-]{1,100}$/;
 const LEAVES = new Set(["num", "text", "code", "answer", "computed", "param"]);
 const TOP = ["format", "id", "version", "titles", "languages", "source", "params", "sections", "questions", "steps", "computed", "checks"];
 /** top-level keys a machine may leave out (an absent one is an empty list) */
@@ -165,9 +172,11 @@ function checkDocument(r, data) {
     answers: new Map(questions.filter((q) => q.type !== "computed").map((q) => [q.id, ANSWER_TYPES[q.type]])),
     index, computedIds: new Set(questions.filter((q) => q.type === "computed").map((q) => q.id)),
     /** @type {Map<string, string>} */ computed: new Map(), params,
+    /** @type {Map<string, number>} computed id -> the highest question index it reads */ reach: new Map(),
   };
   checkComputed(r, data.computed, scope);
   checkSteps(r, data.steps, questions, index, scope);
+  checkRelevance(r, data.sections, questions, index, scope);
   checkChecks(r, data.checks, scope);
   checkFindings(r, Object.hasOwn(data, "findings") ? data.findings : [], scope);
   checkCategories(r, Object.hasOwn(data, "categories") ? data.categories : [], scope);
@@ -197,7 +206,7 @@ function checkQuestions(r, value) {
   const seen = new Set();
   r.array(value, "/questions").forEach((q, i) => {
     const where = `/questions/${i}`;
-    if (!r.obj(q, where, QUESTION) || !r.text(q.id, `${where}/id`)) return;
+    if (!r.obj(q, where, QUESTION, ["ask_if", "renamed_from"]) || !r.text(q.id, `${where}/id`)) return;
     if (seen.has(q.id) || q.id === "end") r.fail(`${where}/id`, `question id '${q.id}' is used twice or reserved`);
     seen.add(q.id);
     r.text(q.number, `${where}/number`, true);
@@ -215,19 +224,42 @@ function checkQuestions(r, value) {
     if (q.none_ok === true && q.type !== "multiple") r.fail(`${where}/none_ok`, "only a multiple choice takes [] as an answer");
     checkSettings(r, q, where);
     const codes = new Set();
+    const names = new Set();
     r.array(q.choices, `${where}/choices`).forEach((c, k) => {
       const cw = `${where}/choices/${k}`;
-      if (r.obj(c, cw, ["code", "labels"]) && r.number(c.code, `${cw}/code`, { nullable: false, integer: true })) {
+      if (r.obj(c, cw, ["code", "labels"], ["name"]) && r.number(c.code, `${cw}/code`, { nullable: false, integer: true })) {
         if (codes.has(c.code) || c.code < 0) r.fail(`${cw}/code`, `code ${c.code} is negative or used twice`);
         codes.add(c.code);
         r.texts(c.labels, `${cw}/labels`);
+        if (Object.hasOwn(c, "name") && r.text(c.name, `${cw}/name`)) {
+          if (names.has(c.name) || !CHOICE_NAME.test(c.name)) {
+            r.fail(`${cw}/name`, `choice name ${strRepr(c.name)} is used twice or is not 1-100 of A-Z a-z 0-9 _ . : -`);
+          }
+          names.add(c.name);
+        }
       }
     });
     if ((q.type === "single" || q.type === "multiple") !== (codes.size > 0)) r.fail(`${where}/choices`, "choice questions, and only they, have choices");
     out.push({ ...q, codes });
   });
+  // the ids a question had in earlier versions: ids, none of this version's, none claimed twice
+  // (pointers count the questions read, as Python's do)
+  const ids = new Set(out.map((q) => q.id));
+  const renamed = new Set();
+  out.forEach((q, i) => {
+    r.array(Object.hasOwn(q, "renamed_from") ? q.renamed_from : [], `/questions/${i}/renamed_from`).forEach((old, k) => {
+      const at = `/questions/${i}/renamed_from/${k}`;
+      if (r.text(old, at) && (ids.has(old) || renamed.has(old) || !isId(old))) {
+        r.fail(at, `${strRepr(old)} is not an id, is a question of the form, or is claimed twice`);
+      }
+      renamed.add(old);
+    });
+  });
   return out;
 }
+
+/** A name as the form language writes ids: 1-100 of a-z, 0-9 and _, starting with a-z. @param {string} text */
+const isId = (text) => pyLen(text) <= 100 && ID.test(text);
 
 /** @param {Reader} r @param {any} q @param {string} where */
 function checkSettings(r, q, where) {
@@ -259,7 +291,7 @@ function checkSections(r, value, questions) {
   const sections = r.array(value, "/sections");
   sections.forEach((s, i) => {
     const where = `/sections/${i}`;
-    if (!r.obj(s, where, ["id", "titles", "closing", "questions"]) || !r.text(s.id, `${where}/id`)) return;
+    if (!r.obj(s, where, ["id", "titles", "closing", "questions"], ["ask_if"]) || !r.text(s.id, `${where}/id`)) return;
     if (seen.has(s.id)) r.fail(`${where}/id`, `section '${s.id}' is declared twice`);
     seen.add(s.id);
     r.texts(s.titles, `${where}/titles`);
@@ -279,7 +311,7 @@ function checkSections(r, value, questions) {
 
 /**
  * @typedef {{answers: Map<string, string>, index: Map<string, number>, computedIds: Set<string>,
- *   computed: Map<string, string>, params: Map<string, string>}} Scope
+ *   computed: Map<string, string>, params: Map<string, string>, reach: Map<string, number>}} Scope
  */
 
 /** @param {Reader} r @param {any} node @param {string} where @param {Scope} scope @param {number | null} [limit] @param {string | null} [expect] */
@@ -334,6 +366,14 @@ function checkNode(r, node, at, scope, limit) {
     return false;
   }
   if (op === "answered" && !["answer", "computed", "param"].includes(args[0].op)) { r.fail(`${at}/args`, "answered takes a question"); return false; }
+  if (op === "if" && (types[0] !== "bool" || types[1] !== node.type || types[2] !== node.type)) {
+    r.fail(`${at}/args`, `if takes a bool and two branches of its type ${node.type}, got ${types.join(", ")}`);
+    return false;
+  }
+  if (op === "substr" && (types[0] !== "text" || types.slice(1).some((t) => t !== "num"))) {
+    r.fail(`${at}/args`, `substr takes a text and numbers, got ${types.join(", ")}`);
+    return false;
+  }
   return true;
 }
 
@@ -371,7 +411,10 @@ function checkComputed(r, value, scope) {
     r.text(c.text, `${where}/text`);
     const t = checkExpr(r, c.value, `${where}/value`, scope);
     if (t !== null && !["num", "code", "text", "date"].includes(t)) r.fail(`${where}/value`, `a computed value is a number, code, text or date, not ${t}`);
-    else if (t !== null) scope.computed.set(c.question, t);
+    else if (t !== null) {
+      scope.computed.set(c.question, t); // later values may read it: defined in order, so no cycles
+      scope.reach.set(c.question, Math.max(-1, ...irRefs(c.value).map((ref) => reachOf(scope, ref))));
+    }
     done.add(c.question);
   });
   if (done.size !== scope.computedIds.size) r.fail("/computed", "every computed question needs its value, once");
@@ -401,12 +444,63 @@ function checkSteps(r, value, questions, index, scope) {
   });
 }
 
+/** The question ids (answers and computed values) an expression reads, in reading order. @param {any} node @returns {string[]} */
+export function irRefs(node) {
+  /** @type {string[]} */
+  const out = [];
+  const stack = [node];
+  while (stack.length) {
+    const current = stack.pop();
+    if (current.op === "answer" || current.op === "computed") out.push(current.id);
+    else for (let i = (current.args || []).length - 1; i >= 0; i--) stack.push(current.args[i]);
+  }
+  return out;
+}
+
+/** The highest question index reading `ref` reads: its own for an answer, through its reads for a computed value. @param {Scope} scope @param {string} ref */
+function reachOf(scope, ref) {
+  if (scope.computedIds.has(ref)) return scope.reach.has(ref) ? /** @type {number} */ (scope.reach.get(ref)) : -1;
+  return /** @type {number} */ (scope.index.get(ref));
+}
+
+/**
+ * Each `ask_if` is a bool rule reading only questions before it (a section's, those before its
+ * first question), computed values included through what they read.
+ * @param {Reader} r @param {any[]} sections @param {any[]} questions @param {Map<string, number>} index @param {Scope} scope
+ */
+function checkRelevance(r, sections, questions, index, scope) {
+  /** @type {[string, any, number][]} */
+  const owners = [];
+  sections.forEach((s, i) => {
+    if (Object.hasOwn(s, "ask_if") && s.questions.length) owners.push([`/sections/${i}`, s, /** @type {number} */ (index.get(s.questions[0]))]);
+  });
+  questions.forEach((q, i) => { if (Object.hasOwn(q, "ask_if")) owners.push([`/questions/${i}`, q, i]); });
+  for (const [where, owner, first] of owners) {
+    const rel = owner.ask_if;
+    const rw = `${where}/ask_if`;
+    if (!r.obj(rel, rw, ["when", "text", "at"])) continue;
+    r.text(rel.text, `${rw}/text`);
+    r.position(rel.at, `${rw}/at`);
+    if (checkExpr(r, rel.when, `${rw}/when`, scope, null, "bool") === null) continue;
+    for (const ref of irRefs(rel.when)) {
+      if (reachOf(scope, ref) >= first) {
+        r.fail(`${rw}/when`, `an ask_if reads ${ref}, which is not before ${questions[first].id}`);
+        break;
+      }
+    }
+  }
+}
+
 /** @param {Reader} r @param {any} value @param {Scope} scope */
 function checkChecks(r, value, scope) {
   const seen = new Set();
   r.array(value, "/checks").forEach((c, i) => {
     const where = `/checks/${i}`;
-    if (!r.obj(c, where, ["id", "severity", "kind", "rule", "text", "questions", "deps", "messages", "at"]) || !r.text(c.id, `${where}/id`)) return;
+    if (!r.obj(c, where, ["id", "severity", "kind", "rule", "text", "questions", "deps", "messages", "at"], ["acknowledge"])) return;
+    if (Object.hasOwn(c, "acknowledge") && (c.acknowledge !== "required" || c.severity !== "warning")) {
+      r.fail(`${where}/acknowledge`, "expected \"required\", on a warning");
+    }
+    if (!r.text(c.id, `${where}/id`)) return;
     if (seen.has(c.id)) r.fail(`${where}/id`, `check '${c.id}' is declared twice`);
     seen.add(c.id);
     if (c.severity !== "error" && c.severity !== "warning") r.fail(`${where}/severity`, "expected error or warning");

@@ -122,7 +122,7 @@ export function checkIdNumber(text) {
  * @typedef {object} QuestionLike
  * @property {string} id
  * @property {string} type
- * @property {{code: number, labels: Record<string, string>}[]} choices
+ * @property {{code: number, name?: string | null, labels: Record<string, string>}[]} choices
  * @property {any} min
  * @property {any} max
  * @property {number | null} decimals
@@ -227,10 +227,17 @@ function dateCoercer(q) {
   };
 }
 
-/** The code of each choice's label (in every language), white space stripped. @param {QuestionLike} q */
+/** The code of each choice's name and label (in every language), normalised as entered text is: a
+ * name first, so that records written with XLSForm names convert. @param {QuestionLike} q */
 function labelsOf(q) {
   /** @type {Map<string, number>} */
   const byLabel = new Map();
+  for (const c of q.choices) {
+    if (typeof c.name === "string") {
+      const key = normaliseText(c.name);
+      if (!byLabel.has(key)) byLabel.set(key, c.code);
+    }
+  }
   for (const c of q.choices) {
     for (const text of Object.values(c.labels)) {
       const key = normaliseText(text); // as entered text is compared
