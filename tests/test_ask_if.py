@@ -255,3 +255,25 @@ def test_lint_tries_every_answer_an_ask_if_reads_before_a_check(tmp_path) -> Non
           checks: [{id: x, severity: error, assert: "c <= b", message: {zh: M, en: M}}]
         """), encoding="utf-8")
     assert [p.code for p in lint(path)] == []
+
+
+def test_an_ask_if_through_computed_values_is_judged_by_what_they_read() -> None:
+    """Computed values are followed to the answers they read, however deep: the compiler and
+    the machine checker agree (a machine the compiler writes always loads again)."""
+    late = form_yaml("""\
+        - {id: a, label: A, type: integer}
+        - {id: c1, label: C1, type: computed, value: "e + 1"}
+        - {id: c2, label: C2, type: computed, value: "c1 * 2"}
+        - {id: b, label: B, type: integer, ask_if: "c2 > 4"}
+        - {id: e, label: E, type: integer}
+        """)
+    with pytest.raises(qengine.FormError, match="uses computed c2, which needs e"):
+        qengine.load_text(late)
+    early = form_yaml("""\
+        - {id: a, label: A, type: integer}
+        - {id: b, label: B, type: integer, ask_if: "c2 > 4"}
+        - {id: c2, label: C2, type: computed, value: "c1 * 2"}
+        - {id: c1, label: C1, type: computed, value: "a + 1"}
+        """)
+    form = qengine.load_text(early)
+    assert qengine.Form.from_json(form.to_json()).path({"a": 3, "b": 1}) == ["a", "b"]

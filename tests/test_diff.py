@@ -70,3 +70,35 @@ def test_the_json_form_is_stable() -> None:
     assert found["breaking"] is True and found["equal"] is False
     assert set(found["changes"][0]) == {"kind", "subject", "detail", "interviews", "records",
                                         "reason"}
+
+
+def test_changes_that_move_paths_without_touching_a_rule_are_seen() -> None:
+    """A question moved into a section with an ask_if; a param read through a computed value
+    that a jump reads; acknowledge: required added; a rename onto an id the old form used."""
+    from tests.conftest import form_yaml
+
+    plain = form_yaml("- {id: a, label: A, type: integer}\n- {id: b, label: B, type: integer}\n")
+    gated = plain.replace("      - {id: b, label: B, type: integer}\n", "") + (
+        "  - id: more\n    ask_if: 'a > 1'\n    questions:\n"
+        "      - {id: b, label: B, type: integer}\n")
+    found = diff(qengine.load_text(plain), qengine.load_text(gated))
+    assert [(c.kind, c.subject, c.interviews) for c in found.changes] == [
+        ("ask_if_changed", "b", BREAKING)]
+    via = form_yaml("- {id: a, label: A, type: integer}\n"
+                    "- {id: big, label: G, type: computed, value: 'a - line'}\n"
+                    "- {id: b, label: B, type: integer, ask_if: 'big < 0'}\n",
+                    params="line: {value: 10}\n")
+    found = diff(qengine.load_text(via), qengine.load_text(via.replace("value: 10", "value: 20")))
+    assert [(c.kind, c.interviews) for c in found.changes] == [("param_changed", BREAKING)]
+    warned = form_yaml("- {id: a, label: A, type: integer}\n",
+                       checks="- {id: w, severity: warning, when: 'a > 5', message: big}\n")
+    asked = warned.replace("severity: warning,", "severity: warning, acknowledge: required,")
+    found = diff(qengine.load_text(warned), qengine.load_text(asked))
+    assert [(c.kind, c.interviews, c.records) for c in found.changes] == [
+        ("check_changed", BREAKING, SAFE)]
+    two = form_yaml("- {id: a, label: Age, type: integer}\n"
+                    "- {id: b, label: Height, type: integer}\n")
+    one = form_yaml("- {id: b, label: Age, type: integer, renamed_from: a}\n")
+    found = diff(qengine.load_text(two), qengine.load_text(one))
+    assert [(c.kind, c.subject) for c in found.changes] == [
+        ("question_removed", "b"), ("question_renamed", "b")]

@@ -103,3 +103,56 @@ def test_a_snapshot_of_another_form_is_refused() -> None:
         qengine.load("annex5").resume(snapshot, migrate=True)
     with pytest.raises(qengine.SnapshotError, match="not_a_snapshot"):
         BASE.resume({"answers": {}}, migrate=True)
+
+
+def _pair(old_questions: str, new_questions: str) -> tuple[qengine.Form, qengine.Form]:
+    from tests.conftest import form_yaml
+
+    old = qengine.load_text(form_yaml(old_questions))
+    new = qengine.load_text(form_yaml(new_questions).replace('version: "1"', 'version: "2"'))
+    return old, new
+
+
+def test_a_declared_rename_wins_and_nothing_is_overwritten() -> None:
+    _old, new = _pair("- {id: x, label: X, type: integer}\n- {id: y, label: Y, type: integer}\n",
+                      "- {id: z, label: Z, type: integer, renamed_from: [x, y]}\n")
+    moved = new.migrate_record({"x": 1, "y": 2})
+    assert moved.record == {"z": 1}
+    assert [(d.question, d.value, d.reason) for d in moved.dropped] == [("y", 2, "renamed_twice")]
+    _old, reused = _pair("- {id: a, label: Age, type: integer}\n"
+                         "- {id: b, label: Height, type: integer}\n",
+                         "- {id: b, label: Age, type: integer, renamed_from: a}\n")
+    moved = reused.migrate_record({"a": 40, "b": 170})
+    assert moved.record == {"b": 40} and [d.question for d in moved.dropped] == ["b"]
+
+
+def test_answers_a_new_ask_if_skips_are_reported_for_snapshots_too() -> None:
+    old, new = _pair("""\
+        - {id: a, label: A, type: single, choices: yesno}
+        - {id: b, label: B, type: integer}
+        - {id: c, label: C, type: integer}
+        """, """\
+        - {id: a, label: A, type: single, choices: yesno}
+        - {id: b, label: B, type: integer, ask_if: "a == ①"}
+        - {id: c, label: C, type: integer}
+        """)
+    iv = old.start()
+    for value in (2, 5, 7):
+        iv.answer(value)
+    moved = new.resume(iv.snapshot(), migrate=True)
+    assert moved.history == ("a", "c")
+    assert [(d.question, d.value, d.reason) for d in moved.migration.dropped] == [
+        ("b", 5, "not_asked")]
+
+
+def test_acknowledgements_travel_with_a_migrated_record() -> None:
+    from tests.conftest import form_yaml
+
+    text = form_yaml("- {id: a, label: A, type: integer}\n", checks=(
+        "- {id: w, severity: warning, acknowledge: required, when: 'a > 5', message: big}\n"))
+    form = qengine.load_text(text)
+    record = {"a": 6, "_meta": {"acknowledged": {"w": "verified", "gone": "x"}}}
+    moved = form.migrate_record(record)
+    assert moved.record["_meta"] == {"acknowledged": {"w": "verified"}}
+    assert [v.rule for v in moved.violations] == ["w"]
+    assert [d.reason for d in moved.dropped] == ["acknowledged"]

@@ -483,8 +483,11 @@ function checkRelevance(r, sections, questions, index, scope) {
     r.position(rel.at, `${rw}/at`);
     if (checkExpr(r, rel.when, `${rw}/when`, scope, null, "bool") === null) continue;
     for (const ref of irRefs(rel.when)) {
-      if (reachOf(scope, ref) >= first) {
-        r.fail(`${rw}/when`, `an ask_if reads ${ref}, which is not before ${questions[first].id}`);
+      const reach = reachOf(scope, ref);
+      if (reach >= first) {
+        const late = questions[reach].id;
+        const through = late !== ref ? ` (through computed ${ref})` : "";
+        r.fail(`${rw}/when`, `an ask_if reads ${late}${through}, which is not before ${questions[first].id}`);
         break;
       }
     }

@@ -115,15 +115,17 @@ class _Differ:
         self.old, self.new = old, new
         self.om, self.nm = old.to_json(), new.to_json()
         old_ids = {q["id"] for q in self.om["questions"]}
-        #: old id -> new id, for every question both versions have
+        #: old id -> new id, for every question both versions have: a declared rename first
+        #: (``b renamed_from: a`` takes ``a`` even where the old version had a ``b`` too)
         self.same: dict[str, str] = {}
         for q in self.nm["questions"]:
-            if q["id"] in old_ids:
+            found = next((o for o in q.get("renamed_from", ()) if o in old_ids), None)
+            if found is not None and found not in self.same:
+                self.same[found] = q["id"]
+        renamed_to = set(self.same.values())
+        for q in self.nm["questions"]:
+            if q["id"] in old_ids and q["id"] not in self.same and q["id"] not in renamed_to:
                 self.same[q["id"]] = q["id"]
-            else:
-                found = next((o for o in q.get("renamed_from", ()) if o in old_ids), None)
-                if found is not None and found not in self.same:
-                    self.same[found] = q["id"]
         self.changes: list[Change] = []
         self.read_by = _readers(self.nm)
 
@@ -233,9 +235,15 @@ class _Differ:
                 (*self.rule(j["when"], old=False), j["written"]) for j in njumps]:
             self.add("jump_changed", qid, _jumps_detail(ojumps, njumps), BREAKING, BREAKING,
                      _PATH)
-        if self.rule(o.get("ask_if", {}).get("when")) != self.rule(q.get("ask_if", {}).get("when"),
-                                                                 old=False):
-            self.add("ask_if_changed", qid, _ask_detail(o, q), BREAKING, BREAKING, _PATH)
+        own = self.rule(o.get("ask_if", {}).get("when")) != self.rule(
+            q.get("ask_if", {}).get("when"), old=False)
+        moved = o["section"] != q["section"] and self.rule(
+            _section_ask(self.om, o["section"])) != self.rule(
+            _section_ask(self.nm, q["section"]), old=False)
+        if own or moved:  # a section's own ask_if changing is the section's change (sections())
+            detail = _ask_detail(o, q) if own else (
+                f"moved from section {o['section']} to {q['section']}, asked under another ask_if")
+            self.add("ask_if_changed", qid, detail, BREAKING, BREAKING, _PATH)
         if q["type"] == "computed":
             before = _computed(self.om, o["id"])
             if self.rule(before) != self.rule(_computed(self.nm, qid), old=False):
@@ -334,6 +342,13 @@ class _Differ:
                          BREAKING if error else SAFE,
                          "stored records may fail the new rule" if error else
                          "a warning never blocks")
+            if before.get("acknowledge") != after.get("acknowledge"):
+                now = after.get("acknowledge") == "required"
+                self.add("check_changed", cid, "a reason is now required to submit while it holds"
+                         if now else "a reason is no longer required", BREAKING if now else SAFE,
+                         SAFE, "an interview where it holds cannot be submitted until it is "
+                         "acknowledged; stored records get a warning, never an error" if now else
+                         "nothing that passed is blocked")
             if before["messages"] != after["messages"]:
                 self.add("label_changed", cid, "check message", SAFE, SAFE, _LABEL)
 
@@ -383,15 +398,27 @@ def _readers(machine: Mapping[str, Any]) -> dict[str, set[str]]:
     """For each param name: what kinds of rules read it (jump, ask_if, error, warning,
     computed, finding)."""
     out: dict[str, set[str]] = {}
+    through: dict[str, set[str]] = {}  # computed id -> the params its value reads, transitively
 
-    def note(node: Any, kind: str) -> None:
+    def params_of(node: Any) -> set[str]:
+        found: set[str] = set()
         stack = [node]
         while stack:
             cur = stack.pop()
             if isinstance(cur, dict):
                 if cur.get("op") == "param":
-                    out.setdefault(cur["name"], set()).add(kind)
+                    found.add(cur["name"])
+                elif cur.get("op") == "computed":
+                    found |= through.get(cur.get("id"), set())
                 stack.extend(cur.get("args", ()))
+        return found
+
+    for c in machine["computed"]:  # in reading order: a value after those it reads
+        through[c["question"]] = params_of(c["value"])
+
+    def note(node: Any, kind: str) -> None:
+        for name in params_of(node):
+            out.setdefault(name, set()).add(kind)
 
     for s in machine["steps"]:
         for j in s["jumps"]:
@@ -429,6 +456,12 @@ def _what(q: Mapping[str, Any]) -> str:
 
 def _primary(texts: Mapping[str, str]) -> str:
     return next(iter(texts.values()), "")
+
+
+def _section_ask(machine: Mapping[str, Any], sid: str) -> Any:
+    """The ``when`` of section ``sid``'s ask_if, or None."""
+    section = next((s for s in machine["sections"] if s["id"] == sid), {})
+    return section.get("ask_if", {}).get("when")
 
 
 def _step(machine: Mapping[str, Any], qid: str) -> list[dict[str, Any]]:

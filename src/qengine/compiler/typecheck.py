@@ -78,6 +78,7 @@ class _Checker:
         self.limit: int | None = None
         self.limit_source: str = ""
         self.relevant = False  # checking an ask_if: the limit excludes the question itself
+        self._latest: dict[str, QuestionDef | None] = {}  # computed id -> latest_read
 
     def fail(self, node: n.Node, code: str, message: str) -> None:
         self.diag.fail(node.loc, code, message)
@@ -186,19 +187,18 @@ class _Checker:
         if self.limit is None:
             return
         if q.type == "computed":
-            for dep in n.names(q.value) if q.value is not None else ():
-                dq = self.questions.get(dep.id)
-                if dq is not None and dq.index > self.limit:
-                    if self.relevant:
-                        self.fail(node, "ask_if_looks_ahead",
-                                  f"the ask_if of {self.limit_source} uses computed {q.id}, which "
-                                  f"needs {dq.id}, not asked before it; an ask_if may only use "
-                                  "answers given before it")
-                        return
+            late = self.latest_read(q)
+            if late is not None and late.index > self.limit:
+                if self.relevant:
+                    self.fail(node, "ask_if_looks_ahead",
+                              f"the ask_if of {self.limit_source} uses computed {q.id}, which "
+                              f"needs {late.id}, not asked before it; an ask_if may only use "
+                              "answers given before it")
+                else:
                     self.fail(node, "jump_looks_ahead",
                               f"a jump on {self.limit_source} uses computed {q.id}, which needs "
-                              f"{dq.id}, asked later; a jump may only use answers given before it")
-                    return
+                              f"{late.id}, asked later; a jump may only use answers given before "
+                              "it")
         elif q.index > self.limit and self.relevant:
             self.fail(node, "ask_if_looks_ahead",
                       f"the ask_if of {self.limit_source} uses {q.id}, which is not asked before "
@@ -207,6 +207,24 @@ class _Checker:
             self.fail(node, "jump_looks_ahead",
                       f"a jump on {self.limit_source} uses {q.id}, which is asked later; a jump "
                       "may only use its own question and earlier ones")
+
+    def latest_read(self, q: QuestionDef) -> QuestionDef | None:
+        """The last asked question a computed value reads, through the computed values it reads
+        (None when it reads none); what decides whether a jump or an ask_if may read it."""
+        if q.id in self._latest:
+            return self._latest[q.id]
+        self._latest[q.id] = None  # a cycle is reported elsewhere; it reads nothing more here
+        latest: QuestionDef | None = None
+        for dep in n.names(q.value) if q.value is not None else ():
+            dq = self.questions.get(dep.id)
+            if dq is None:
+                continue
+            if dq.type == "computed":
+                dq = self.latest_read(dq)
+            if dq is not None and (latest is None or dq.index > latest.index):
+                latest = dq
+        self._latest[q.id] = latest
+        return latest
 
     def _ListLit(self, node: n.ListLit) -> Ty | None:
         self.fail(node, "type_mismatch", "a list [...] may only follow 'in'")

@@ -657,7 +657,9 @@ def _check_relevance(r: _Reader, sections: list[dict[str, Any]], questions: list
         for ref in ir_refs(rel["when"]):
             reach = scope.reach.get(ref, -1) if ref in scope.computed_ids else scope.index[ref]
             if reach >= first:
-                r.fail(f"{rw}/when", f"an ask_if reads {ref}, which is not before "
+                late = questions[reach]["id"]
+                through = f" (through computed {ref})" if late != ref else ""
+                r.fail(f"{rw}/when", f"an ask_if reads {late}{through}, which is not before "
                        f"{questions[first]['id']}")
                 break
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from qengine.errors import AnswerError, ParamError, RecordError, SnapshotError, describe
+from qengine.runtime.values import is_blank
 
 if TYPE_CHECKING:
     from qengine.runtime.form import Form
@@ -74,6 +75,12 @@ class Migration:
                 "violations": [v.to_dict() for v in self.violations]}
 
 
+#: the reserved key of a record (as runtime/form.py names it: kept here too, so this module
+#: reads no private name and needs no import cycle)
+META = "_meta"
+MAX_REASON = 1000
+
+
 def _renames(form: Form) -> dict[str, str]:
     return {old: q.id for q in form.questions for old in q.renamed_from}
 
@@ -83,29 +90,38 @@ def carry(form: Form, answers: Mapping[str, Any], what: str
     """The answers of an older version as this form's: renamed, each checked against its
     question; (kept answers, renames applied, dropped). ``what`` names the source in errors.
     Raises :class:`ValueError` (the caller's own error type) for an answer whose question
-    changed type."""
-    renames = _renames(form)
-    kept: dict[str, Any] = {}
+    changed type. ``_meta`` is left to the caller.
+
+    A declared rename wins: when question ``b`` says ``renamed_from: a`` and both ``a`` and ``b``
+    are answered, ``a``'s answer moves to ``b`` and the old ``b``'s is dropped (its id now names
+    another question); of several old ids answered, the first declared moves."""
+    order = {key: k for k, key in enumerate(answers)}
     renamed: dict[str, str] = {}
-    dropped: list[Dropped] = []
-    known = {q.id for q in form.questions}
+    dropped: list[tuple[int, Dropped]] = []
+    pairs: list[tuple[str, str]] = []  # (old key, new question id)
+    consumed: set[Any] = {META}
+    for q in form.questions:
+        present = [old for old in q.renamed_from if old in answers]
+        if present:
+            pairs.append((present[0], q.id))
+            renamed[present[0]] = q.id
+            for other in [*present[1:], *([q.id] if q.id in answers else [])]:
+                dropped.append((order[other], Dropped(other, answers[other], "renamed_twice",
+                                                      f"{q.id} takes the answer of "
+                                                      f"{present[0]} (renamed_from)")))
+            consumed.update(present, {q.id})
+        elif q.id in answers:
+            pairs.append((q.id, q.id))
+            consumed.add(q.id)
     for key, value in answers.items():
-        if not isinstance(key, str):
-            dropped.append(Dropped(describe(key), value, "unknown_question",
-                                   f"{describe(key)} is not a question id"))
-            continue
-        qid = key
-        if key not in known and key in renames:
-            qid = renames[key]
-            if qid in answers:  # the new id is answered already: the newer answer stays
-                dropped.append(Dropped(key, value, "renamed_twice",
-                                       f"{key} became {qid}, which has its own answer"))
-                continue
-            renamed[key] = qid
-        if qid not in known:
-            dropped.append(Dropped(key, value, "unknown_question",
-                                   f"{key} is not a question of {form.id} {form.version}"))
-            continue
+        if key not in consumed:
+            name = key if isinstance(key, str) else describe(key)
+            dropped.append((order[key], Dropped(name, value, "unknown_question",
+                                                f"{name} is not a question of {form.id} "
+                                                f"{form.version}")))
+    kept: dict[str, Any] = {}
+    for key, qid in pairs:
+        value = answers[key]
         q = form.question(qid)
         if q.computed:  # computed afresh from the answers
             continue
@@ -118,8 +134,29 @@ def carry(form: Form, answers: Mapping[str, Any], what: str
             if exc.key in TYPE_CHANGED:
                 raise ValueError(f"{what}: the answer to {key} ({describe(value)}) does not fit "
                                  f"{qid}, now a {q.type} question: {exc}") from None
-            dropped.append(Dropped(key, value, exc.key, str(exc)))
-    return kept, renamed, dropped
+            dropped.append((order[key], Dropped(key, value, exc.key, str(exc))))
+    return kept, renamed, [d for _k, d in sorted(dropped, key=lambda item: item[0])]
+
+
+def _acknowledgements(form: Form, meta: Any, holding: set[str], dropped: list[Dropped]
+                      ) -> dict[str, str]:
+    """The acknowledged warnings of an old record or snapshot that still hold as warnings of
+    ``form``; the others are listed as dropped."""
+    given = meta.get("acknowledged") if isinstance(meta, Mapping) else None
+    if not isinstance(given, Mapping):
+        if meta is not None:
+            dropped.append(Dropped(META, meta, "bad_meta", "not {'acknowledged': {...}}"))
+        return {}
+    out: dict[str, str] = {}
+    for rule, reason in given.items():
+        if rule in holding and isinstance(reason, str) and reason.strip() and len(
+                reason) <= MAX_REASON:
+            out[rule] = reason
+        else:
+            dropped.append(Dropped(f"{META}.acknowledged.{describe(rule)}", reason,
+                                   "acknowledged", f"warning {describe(rule)} does not hold on "
+                                   f"{form.id} {form.version} (or the reason is no text)"))
+    return out
 
 
 def migrate_record(form: Form, record: Any, params: Mapping[str, Any] | None = None
@@ -145,6 +182,11 @@ def migrate_record(form: Form, record: Any, params: Mapping[str, Any] | None = N
                                    f"{qid} is not asked on this record's path in "
                                    f"{form.version}"))
     out = walked.record(whole=True)
+    if META in record:
+        holding = {v.rule for v in form.validate(out, params).warnings}
+        acknowledged = _acknowledgements(form, record[META], holding, dropped)
+        if acknowledged:
+            out[META] = {"acknowledged": acknowledged}
     return Migration(form.id, None, form.version, renamed, tuple(dropped), out,
                      form.validate(out, params).violations)
 
@@ -187,7 +229,8 @@ def migrate_snapshot(form: Form, snap: Any, clock: Any = None) -> tuple[Intervie
         try:
             form.resolve_params({name: value})
         except ParamError as exc:
-            dropped.append(Dropped(describe(name), value, "unknown_param", str(exc)))
+            dropped.append(Dropped(name if isinstance(name, str) else describe(name), value,
+                                   exc.code, str(exc)))
         else:
             overrides[name] = value
     renames = _renames(form)
@@ -203,12 +246,21 @@ def migrate_snapshot(form: Form, snap: Any, clock: Any = None) -> tuple[Intervie
         except AnswerError:  # a blank answer to a question now required: asked again
             break
     iv.keep({qid: value for qid, value in kept.items() if qid not in iv.history})
+    position = iv.current.index if iv.current is not None else len(form.questions)
+    on_path = set(iv.history)
+    for qid in sorted(confirmed & kept.keys(), key=lambda q: form.question(q).index):
+        if qid not in on_path and form.question(qid).index < position and not is_blank(kept[qid]):
+            old = next((o for o, n in renamed.items() if n == qid), qid)
+            dropped.append(Dropped(old, kept[qid], "not_asked", f"{qid} is kept but not asked "
+                                   f"on this interview's path in {form.version}: it will not "
+                                   "be submitted"))
     old_acks = snap.get("acknowledged", {})
     for rule, reason in old_acks.items() if isinstance(old_acks, Mapping) else ():
         try:
             iv.acknowledge(rule, reason)
         except AnswerError as exc:  # the warning is gone, or no longer holds here
-            dropped.append(Dropped(describe(rule), reason, "acknowledged", str(exc)))
+            dropped.append(Dropped(f"{META}.acknowledged.{describe(rule)}", reason,
+                                   "acknowledged", str(exc)))
     iv.pause_trail(False)
     iv.note_resumed(migrated_from=version)
     return iv, Migration(form.id, version, form.version, renamed, tuple(dropped), iv.answers,
