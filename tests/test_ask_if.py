@@ -277,3 +277,20 @@ def test_an_ask_if_through_computed_values_is_judged_by_what_they_read() -> None
         """)
     form = qengine.load_text(early)
     assert qengine.Form.from_json(form.to_json()).path({"a": 3, "b": 1}) == ["a", "b"]
+
+
+def test_count_paths_stays_fast_on_a_chain_of_ask_if() -> None:
+    """Each question asked only when the one before it is answered: one path, however long
+    the chain (counted from memoised path suffixes, not by trying every answer)."""
+    chain = "- {id: q0, label: Q, type: single, choices: yesno}\n" + "".join(
+        f"- {{id: q{i}, label: Q, type: single, choices: yesno, ask_if: 'answered(q{i - 1})'}}\n"
+        for i in range(1, 40))
+    assert count_paths(qengine.load_text(form_yaml(chain))) == 1
+
+
+def test_an_optional_none_ok_question_is_tried_blank_too() -> None:
+    form = qengine.load_text(form_yaml("""\
+        - {id: q1, label: A, type: multiple, required: false, none_ok: true, choices: yesno}
+        - {id: q2, label: B, type: integer, ask_if: "not answered(q1)"}
+        """))
+    assert {p.questions for p in paths(form)} == {("q1",), ("q1", "q2")}

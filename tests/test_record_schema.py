@@ -155,7 +155,9 @@ def test_the_schemas_are_draft_2020_12() -> None:
         jsonschema.Draft202012Validator.check_schema(schema)
         assert json.loads(json.dumps(schema, allow_nan=False)) == schema
         assert schema["additionalProperties"] is False
-        assert set(schema["properties"]) == {q.id for q in form.questions}
+        warns = any(c.severity == "warning" for c in form.checks)
+        assert set(schema["properties"]) == {q.id for q in form.questions} | (
+            {"_meta"} if warns else set())  # acknowledged warnings (docs/versions.md)
 
 
 def test_the_record_of_the_guide_passes() -> None:
@@ -366,3 +368,16 @@ def test_the_python_blocks_of_the_export_guide_run() -> None:
                                 text=True, encoding="utf-8", timeout=120)
         assert result.returncode == 0, f"docs/export.md block {n}:\n{result.stderr[-2000:]}"
         assert result.stdout == shown, f"docs/export.md block {n}"
+
+
+def test_a_record_with_acknowledged_warnings_passes() -> None:
+    """What Interview.submit writes under _meta passes; a reason for no warning does not."""
+    form = FORMS["annex6"]
+    schema = record_schema(form)
+    warning = next(c.id for c in form.checks if c.severity == "warning")
+    ok = {"_meta": {"acknowledged": {warning: "村委核实"}}}
+    jsonschema.validate(ok["_meta"], schema["properties"]["_meta"])
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"acknowledged": {"no_such_check": "x"}}, schema["properties"]["_meta"])
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"acknowledged": {warning: ""}}, schema["properties"]["_meta"])

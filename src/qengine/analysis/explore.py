@@ -176,10 +176,10 @@ def representatives(form: Form, q: Question, constants: set[Any]) -> tuple[list[
                 accepted.append(round(v, 2) if isinstance(v, float) else v)
         except AnswerError:  # outside the question's range: not a possible answer
             continue
-    if not q.required:
-        accepted.append([] if q.type == "multiple" else None)
-    elif q.type == "multiple" and q.none_ok:  # "none of these" is an answer of its own
+    if q.type == "multiple" and q.none_ok:  # "none of these" is an answer of its own
         accepted.append([])
+    if not q.required:  # and the blank (a none_ok question's [] is no blank: both are tried)
+        accepted.append(None if q.type != "multiple" or q.none_ok else [])
     return accepted, exact
 
 
@@ -304,10 +304,10 @@ class Explorer:
         """How many distinct paths there are (memoised: fast even when they are many).
 
         With ask_if rules, answers that a rule reads are told apart even where they lead the same
-        way, so the memoised count would count a path once per such answer: the paths are
-        enumerated instead."""
+        way, so counting per answer would count such a path twice: the distinct path suffixes
+        from each state are kept instead (memoised on the same states)."""
         if self.form.has_relevance:
-            return sum(1 for _ in self.paths())
+            return len(self._suffixes())
         memo: dict[tuple[Any, ...], int] = {}
         steps = self.form.steps
 
@@ -330,6 +330,33 @@ class Explorer:
             return memo[k]
 
         return count_from(0, 0, dict(self.form.params))
+
+    def _suffixes(self) -> frozenset[tuple[int, ...]]:
+        """The distinct paths (as positions asked), built from the end: each state's set of
+        path suffixes is worked out once (the state: position, skip, answers read later)."""
+        memo: dict[tuple[Any, ...], frozenset[tuple[int, ...]]] = {}
+        steps = self.form.steps
+
+        def from_state(i: int, skip_to: int, env: dict[str, Any]) -> frozenset[tuple[int, ...]]:
+            stretch: list[int] = []
+            i = self._next(i, skip_to, env)
+            while i < self.n and steps[i].id not in self.branching:
+                stretch.append(i)
+                i = self._next(i + 1, skip_to, env)
+            if i >= self.n:
+                return frozenset({tuple(stretch)})
+            k = (i, skip_to, *(repr(env.get(q)) for q in self.needed_after[i]))
+            if k not in memo:
+                found: set[tuple[int, ...]] = set()
+                for _value, after, target in self.choices(i, env):
+                    new_skip = target if target > i + 1 else skip_to
+                    found |= {(i, *rest) for rest in from_state(i + 1, max(skip_to, new_skip),
+                                                                 after)}
+                memo[k] = frozenset(found)
+            head = tuple(stretch)
+            return frozenset(head + rest for rest in memo[k]) if head else memo[k]
+
+        return from_state(0, 0, dict(self.form.params))
 
     def reachable(self) -> dict[str, list[dict[str, Any]]]:
         """For each question that some path asks: a few environments in which it is asked.

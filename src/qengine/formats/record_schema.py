@@ -98,6 +98,14 @@ def record_schema(form: Form, *, lang: str | None = None) -> dict[str, Any]:
         properties[q.id] = _answer(q, lang, required=q.required and always)
         if q.required and always:
             required.append(q.id)
+    warnings = [c.id for c in form.checks if c.severity == "warning"]
+    if warnings:  # what Interview.submit writes when a warning was let through for a reason
+        properties["_meta"] = {
+            "description": "acknowledged warnings: the reason each was let through",
+            "type": "object", "additionalProperties": False,
+            "properties": {"acknowledged": {
+                "type": "object", "propertyNames": {"enum": warnings},
+                "additionalProperties": {"type": "string", "minLength": 1, "maxLength": 1000}}}}
     schema: dict[str, Any] = {
         "$schema": DRAFT,
         "$id": f"https://qengine.dev/schema/records/{quote(form.id, safe='')}/"
