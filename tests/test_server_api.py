@@ -360,7 +360,10 @@ def test_a_snapshot_made_elsewhere_resumes(name: str, zhang: httpx.Client) -> No
     snap = iv.snapshot()
     state = ok(zhang.post("/api/interviews", json={"snapshot": snap}), 201)
     same(state, iv)
-    assert ok(zhang.get(f"/api/interviews/{state['id']}/snapshot")) == plain(snap)
+    stored = ok(zhang.get(f"/api/interviews/{state['id']}/snapshot"))
+    resumed = stored["events"].pop()  # resuming is an event of the trail
+    assert resumed["event"] == "resumed" and resumed["version"] == form.version
+    assert stored == plain(snap)
     state = answer(zhang, state, state["suggested"])
     iv.forward()
     same(state, iv)
@@ -462,7 +465,7 @@ def test_the_openapi_document(server: Server, zhang: httpx.Client) -> None:
               "/api/records": {"get"}, "/api/openapi.json": {"get"}, "/": {"get"},
               "/static/{path}": {"get"},
               **{f"/api/interviews/{{id}}/{verb}": {"post"} for verb in
-                 ("answer", "back", "goto", "submit")},
+                 ("answer", "back", "goto", "acknowledge", "submit")},
               "/api/interviews/{id}/snapshot": {"get"},
               "/api/findings/{key}/status": {"post"}, "/api/report": {"get"}}
     assert {path: set(ops) for path, ops in spec["paths"].items()} == routes
@@ -588,3 +591,41 @@ def test_an_interview_begun_on_an_older_version_is_migrated(tmp_path: Path) -> N
         assert state["current"]["id"] == "exit_year"
         assert "migration" not in zhang.get(f"/api/interviews/{iid}").json()
         assert zhang.get(f"/api/interviews/{iid}/snapshot").json()["version"] == "2021.1"
+
+
+def test_a_warning_that_asks_for_a_reason_is_acknowledged_over_http(tmp_path: Path) -> None:
+    form_file = tmp_path / "ack.yaml"
+    form_file.write_text("""\
+form: ack
+version: "1"
+title: {zh: 说明, en: Reasons}
+sections:
+  - id: main
+    questions:
+      - {id: income, label: {zh: 人均收入, en: Income}, type: money}
+checks:
+  - id: low_income
+    severity: warning
+    acknowledge: required
+    when: income < 4000
+    message: {zh: 收入低于标准线, en: Income below the line}
+""", "utf-8")
+    with running_server(tmp_path, forms=[str(form_file)]) as server:
+        zhang = server.client("zhang")
+        state = zhang.post("/api/interviews", json={"form": "ack"}).json()
+        state = answer(zhang, state, 3500)
+        iid = state["id"]
+        refused = zhang.post(f"/api/interviews/{iid}/submit", json={})
+        assert refused.status_code == 409 and refused.json()["error"]["code"] == "unacknowledged"
+        bad = zhang.post(f"/api/interviews/{iid}/acknowledge",
+                         json={"rule": "low_income", "reason": " "})
+        assert bad.status_code == 422 and bad.json()["error"]["code"] == "acknowledge"
+        wrong = zhang.post(f"/api/interviews/{iid}/acknowledge", json={"rule": 3, "reason": "x"})
+        assert wrong.status_code == 422
+        state = ok(zhang.post(f"/api/interviews/{iid}/acknowledge",
+                              json={"rule": "low_income", "reason": "村委核实"}))
+        assert state["acknowledged"] == {"low_income": "村委核实"}
+        assert zhang.get(f"/api/interviews/{iid}").json()["acknowledged"] == {
+            "low_income": "村委核实"}  # stored
+        record = ok(zhang.post(f"/api/interviews/{iid}/submit", json={}))["record"]
+        assert record["_meta"] == {"acknowledged": {"low_income": "村委核实"}}

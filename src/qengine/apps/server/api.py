@@ -212,6 +212,7 @@ class Api:
             Route(iv + "/answer", self.answer, methods=["POST"]),
             Route(iv + "/back", self.back, methods=["POST"]),
             Route(iv + "/goto", self.goto, methods=["POST"]),
+            Route(iv + "/acknowledge", self.acknowledge, methods=["POST"]),
             Route(iv + "/submit", self.submit, methods=["POST"]),
             Route(iv + "/snapshot", self.snapshot, methods=["GET"]),
             Route("/api/records", self.records, methods=["GET"]),
@@ -254,8 +255,9 @@ class Api:
         try:
             # an interview begun on another version of the form is migrated onto the one served
             # (its state shows the report until the next change stores the migrated snapshot)
-            return form, form.resume(row.snapshot,
-                                     migrate=row.snapshot.get("version") != form.version)
+            # (a submitted one stays as it was submitted)
+            return form, form.resume(row.snapshot, migrate=row.status != "submitted" and (
+                row.snapshot.get("version") != form.version))
         except SnapshotError as exc:  # a version it cannot be migrated from
             raise ApiError(409, exc.code, f"the stored interview cannot be resumed: {exc}") from None
 
@@ -278,6 +280,7 @@ class Api:
             "can_back": iv.can_back and row.status != "submitted",
             "section": None if q is None else self._sections[row.form].get(q.section),
             "created": row.created, "updated": row.updated, "user": row.owner,
+            **({"acknowledged": iv.acknowledged} if iv.acknowledged else {}),
             **({"migration": _migration(iv)} if iv.migration is not None else {}),
         }
 
@@ -303,14 +306,14 @@ class Api:
                 if row.status == "submitted":
                     raise ApiError(409, "submitted", "the interview is submitted: it cannot change")
                 _form, iv = self.resume(row)
-                before = iv.state
+                before = (iv.state, iv.acknowledged)
                 outcome.reply = action(iv)
                 outcome.iv = iv
                 if outcome.reply is not None:  # submitted
                     stamp = now()
                     return attrs.evolve(row, snapshot=iv.snapshot(), status="submitted",
                                         updated=stamp, submitted=stamp, record=outcome.reply["record"])
-                if iv.state == before:
+                if (iv.state, iv.acknowledged) == before:
                     return row
                 return attrs.evolve(row, snapshot=iv.snapshot(), status=status_of(iv), updated=now())
 
@@ -443,6 +446,23 @@ class Api:
                                question=qid, details={"current": None if q is None else q.id})
             try:
                 iv.answer(value)
+            except AnswerError as exc:
+                raise _refused(exc, iv) from None
+
+        return await self.change(request, action)
+
+    async def acknowledge(self, request: Request) -> Response:
+        self.user(request)
+        body = await read_object(request, {"rule": True, "reason": True})
+        rule, reason = body["rule"], body["reason"]
+        if type(rule) is not str:
+            raise bad_field("rule", "expected the id of a warning (a string)")
+        if type(reason) is not str:
+            raise bad_field("reason", "expected a text of 1 to 1000 characters")
+
+        def action(iv: Interview) -> None:
+            try:
+                iv.acknowledge(rule, reason)
             except AnswerError as exc:
                 raise _refused(exc, iv) from None
 

@@ -110,6 +110,9 @@ def _schemas(forms: list[str]) -> dict[str, Any]:
                 "created": {"type": "string", "format": "date-time"},
                 "updated": {"type": "string", "format": "date-time"},
                 "user": {"type": "string"},
+                "acknowledged": {"type": "object", "description": "present once a warning is "
+                                 "acknowledged: warning id → the reason given",
+                                 "additionalProperties": {"type": "string"}},
                 "migration": {
                     "description": "present when the interview was begun on another version of "
                                    "the form and migrated onto the one served: what moved and "
@@ -141,6 +144,12 @@ def _schemas(forms: list[str]) -> dict[str, Any]:
                                   "value": {"description": "the answer (null: blank)"}}},
         "Goto": {"type": "object", "required": ["question"], "additionalProperties": False,
                  "properties": {"question": {"type": "string"}}},
+        "Acknowledge": {"type": "object", "required": ["rule", "reason"],
+                        "additionalProperties": False,
+                        "properties": {"rule": {"type": "string", "description": "a warning "
+                                                "that holds now"},
+                                       "reason": {"type": "string", "minLength": 1,
+                                                  "maxLength": 1000}}},
         "Submitted": {"type": "object", "required": ["record"],
                       "properties": {"record": _ref("Record")}},
         "NewFindingStatus": {
@@ -206,6 +215,10 @@ def openapi(forms: list[str]) -> dict[str, Any]:
         "/api/interviews/{id}/goto": {"post": _operation("back to a question answered earlier", {
             "200": state, **_errors(400, 401, 404, 409, 413, 422)}, body=_body(_ref("Goto")),
             parameters=[_ID])},
+        "/api/interviews/{id}/acknowledge": {"post": _operation(
+            "let a warning that holds through, for a reason (Interview.acknowledge)", {
+                "200": state, **_errors(400, 401, 404, 409, 413, 422)},
+            body=_body(_ref("Acknowledge")), parameters=[_ID])},
         "/api/interviews/{id}/submit": {"post": _operation("submit the interview", {
             "200": _json(_ref("Submitted"), "the record, stored; the interview is submitted"),
             **_errors(400, 401, 404, 409, 413, 422)}, body=empty, parameters=[_ID])},
