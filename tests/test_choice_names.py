@@ -60,3 +60,14 @@ def test_bad_names_are_refused(named: qengine.Form) -> None:
     machine["questions"][0]["choices"][1]["name"] = "rice"
     with pytest.raises(qengine.FormError, match="choice name 'rice' is used twice"):
         qengine.Form.from_json(machine)
+
+
+def test_a_name_that_is_another_number_is_refused() -> None:
+    """Entered "2" is code 2: a choice named "2" must be code 2 (XLSForm's numeric names are
+    imported as codes), never another code."""
+    clash = QUESTIONS.replace('{code: 1, name: "yes"', '{code: 1, name: "2"')
+    with pytest.raises(qengine.FormError, match="a number other than its code"):
+        qengine.load_text(form_yaml(clash))
+    same = QUESTIONS.replace('{code: 1, name: "yes"', '{code: 1, name: "1"')
+    assert qengine.load_text(form_yaml(same)).validate({"works": "1", "crop": "rice"},
+                                                       coerce=True).ok

@@ -423,7 +423,12 @@ class _Builder:
                 continue
             codes[code] = where
             name = c.get("name") if isinstance(c.get("name"), str) else None
-            if name is not None and name in names:
+            if name is not None and name.isdigit() and int(name) != code:
+                self.diag.fail(c.where("name"), "duplicate_code",
+                               f"choice name {name!r} in {what} is a number other than its code "
+                               f"{code}: entered text {name!r} would mean code {int(name)}")
+                name = None
+            elif name is not None and name in names:
                 self.diag.fail(c.where("name"), "duplicate_code",
                                f"duplicate choice name {name!r} in {what} (first at line "
                                f"{names[name].line})")
