@@ -13,6 +13,8 @@ import datetime as _dt
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from qengine.runtime.machine import is_number
+
 #: the kinds of event, in the order an interview meets them
 KINDS = ("answered", "changed", "went_back", "acknowledged", "resumed", "submitted")
 #: the most events an interview keeps (the oldest go first; ``dropped`` counts them)
@@ -69,8 +71,26 @@ class EventLog:
                     isinstance(event.get("at"), str)) or not all(isinstance(key, str)
                                                                  for key in event):
                 return f"event {k} is not an object with a known 'event' and an 'at' time"
-            kept.append(dict(event))
+            if not all(_plain(value) for value in event.values()):
+                return f"event {k} holds a value that is not a JSON text, number, list or null"
+            kept.append({key: list(v) if type(v) is list else v for key, v in event.items()})
         excess = max(0, len(kept) - MAX_EVENTS)
         self.events = kept[excess:]
         self.dropped = dropped + excess
         return None
+
+
+def _plain(value: Any, depth: int = 0) -> bool:
+    """A value an event may hold: what an answer or a reason is (JSON, within the machine's
+    number range, text that encodes as UTF-8), a list of those one level deep."""
+    if value is None or type(value) is bool:
+        return True
+    if type(value) is str:
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+        return True
+    if type(value) is list:
+        return depth == 0 and all(_plain(v, 1) for v in value)
+    return is_number(value)
