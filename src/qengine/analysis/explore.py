@@ -274,6 +274,9 @@ class Explorer:
         stack: list[tuple[int, int, dict[str, Any], list[str], dict[str, Any]]] = [
             (0, 0, start, [], {})]
         steps = self.form.steps
+        # A state reached again along the same path so far can only repeat paths given already
+        # (answers told apart for a rule that, in the end, sends them the same way).
+        visited: set[tuple[Any, ...]] = set()
         while stack:
             i, skip_to, env, path, witness = stack.pop()
             i = self._next(i, skip_to, env)
@@ -285,6 +288,12 @@ class Explorer:
                 if canonical is not None:
                     env[qid] = canonical
                 i = self._next(i + 1, skip_to, env)
+            if i < self.n:
+                state = (len(path), tuple(path), i, skip_to,
+                         *(repr(env.get(q)) for q in self.needed_after[i]))
+                if state in visited:
+                    continue
+                visited.add(state)
             if i >= self.n:
                 key = tuple(path)
                 if key not in seen:
