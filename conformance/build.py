@@ -126,6 +126,8 @@ def compile_file(path: Path) -> dict[str, Any]:
             keys[form] = key
             machines[key] = machine_of(form, f"conformance/cases/{path.name}#{case['id']}")
         out = {"id": f"{path.stem}/{case['id']}", "machine": keys[form]}
+        if "clock" in data:  # the file's fixed clock, unless the case has its own
+            out["clock"] = data["clock"]
         out.update({k: v for k, v in case.items() if k not in ("id", "form")})
         cases.append(out)
     return {"format": FORMAT, "file": f"cases/{path.name}", "title": data["title"],

@@ -98,7 +98,23 @@ def state(iv: Interview) -> dict[str, Any]:
     return {"current": q.id if q else None, "history": list(iv.history),
             "answers": iv.answers, "kept": iv.kept, "suggested": iv.suggested(),
             "violations": [v.to_dict() for v in iv.violations], "finished": iv.finished,
-            "snapshot": iv.snapshot()}
+            "acknowledged": iv.acknowledged, "events": iv.events, "snapshot": iv.snapshot()}
+
+
+def without_resumed(where: str, now: dict[str, Any], version: str) -> dict[str, Any]:
+    """The state of an interview just resumed, its ``resumed`` event (the last, in ``events`` and
+    in the snapshot) taken off: what must equal the state before the snapshot."""
+    last = now["events"][-1] if now["events"] else None
+    if last is None or last.get("event") != "resumed" or last.get("version") != version:
+        raise Mismatch(f"{where}: the resumed interview's last event is {last}, not resumed")
+    snapshot = dict(now["snapshot"], events=now["snapshot"]["events"][:-1])
+    return dict(now, events=now["events"][:-1], snapshot=snapshot)
+
+
+def clock_of(case: dict[str, Any]) -> Any:
+    """The case's fixed clock (every event at its ``clock`` time), or None: the real one."""
+    fixed = case.get("clock")
+    return None if fixed is None else (lambda: fixed)
 
 
 def run_records(form: Form, case: dict[str, Any], *, interpret: bool = False) -> None:
@@ -149,26 +165,28 @@ def _error_of(exc: Exception) -> dict[str, Any]:
 
 
 def take(form: Form, iv: Interview, action: str, step: dict[str, Any],
-         result: dict[str, Any]) -> Any:
+         result: dict[str, Any], clock: Any = None) -> Any:
     """Take one step; what a snapshot or resume step made is returned, a submitted record put
     into ``result``."""
     if action == "answer":
         return iv.answer(step["answer"])
+    if action == "acknowledge":
+        return iv.acknowledge(step["acknowledge"]["rule"], step["acknowledge"]["reason"])
     if action == "goto":
         return iv.goto(step["goto"])
     if action == "submit":
         result["record"] = iv.submit()
         return None
     if action == "snapshot":
-        return form.resume(json.loads(json.dumps(iv.snapshot())))
+        return form.resume(json.loads(json.dumps(iv.snapshot())), clock=clock)
     if action == "resume":
-        return form.resume(step["resume"])
+        return form.resume(step["resume"], clock=clock)
     return iv.back() if action == "back" else iv.forward()
 
 
 def run_steps(form: Form, case: dict[str, Any]) -> None:
     try:
-        iv = form.start(case.get("params"))
+        iv = form.start(case.get("params"), clock=clock_of(case))
     except ParamError as exc:
         check("start", "error", case.get("start_error"), exc.code)
         return
@@ -181,7 +199,7 @@ def run_steps(form: Form, case: dict[str, Any]) -> None:
         before = state(iv)
         result: dict[str, Any] = {}
         try:
-            made = take(form, iv, action, step, result)
+            made = take(form, iv, action, step, result, clock_of(case))
         except (AnswerError, SubmitError, SnapshotError) as exc:
             if "error" not in step:
                 raise Mismatch(f"{where}: refused ({type(exc).__name__} {exc.code}: {exc})"
@@ -197,7 +215,8 @@ def run_steps(form: Form, case: dict[str, Any]) -> None:
             if action in ("snapshot", "resume"):
                 iv = made
             if action == "snapshot":
-                check(where, "state after snapshot and resume", before, state(iv))
+                check(where, "state after snapshot and resume", before,
+                      without_resumed(where, state(iv), form.version))
         now = state(iv) | result
         for field, want in step.get("expect", {}).items():
             if field not in now:

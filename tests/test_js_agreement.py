@@ -238,7 +238,22 @@ def state(iv: Any) -> dict[str, Any]:
     return {"current": None if q is None else q.to_dict(), "history": list(iv.history),
             "answers": iv.answers, "kept": iv.kept, "violations": [v.to_dict() for v in iv.violations],
             "finished": iv.finished, "suggested": iv.suggested(), "params": dict(iv.params),
-            "snapshot": iv.snapshot()}
+            "acknowledged": iv.acknowledged, "snapshot": iv.snapshot()}
+
+
+#: the time every event of a script is stamped with, in both runtimes (snapshots hold the events)
+CLOCK = "2026-12-02T08:00:00.000Z"
+
+
+def clock() -> str:
+    return CLOCK
+
+
+def js_script(node: Node, name: str, params: Any, steps: list[dict[str, Any]]) -> dict[str, Any]:
+    """What agree.mjs replies to a script request (with the fixed clock)."""
+    reply: dict[str, Any] = node.ask({"op": "script", "form": name, "params": params,
+                                      "steps": steps, "clock": CLOCK})
+    return reply
 
 
 def py_step(form: qengine.Form, iv: Any, step: dict[str, Any], out: dict[str, Any]) -> Any:
@@ -247,10 +262,13 @@ def py_step(form: qengine.Form, iv: Any, step: dict[str, Any], out: dict[str, An
     if op == "submit":
         out["record"] = iv.submit()
         return iv
+    if op == "acknowledge":
+        iv.acknowledge(step["rule"], step["reason"])
+        return iv
     if op == "snapshot":
-        return form.resume(json.loads(json.dumps(iv.snapshot())))
+        return form.resume(json.loads(json.dumps(iv.snapshot())), clock=clock)
     if op == "resume":
-        return form.resume(step["snapshot"])
+        return form.resume(step["snapshot"], clock=clock)
     q = {"answer": lambda: iv.answer(step["value"]), "back": iv.back, "forward": iv.forward,
          "goto": lambda: iv.goto(step["value"])}[op]()
     out["returned"] = None if q is None else q.id
@@ -260,7 +278,7 @@ def py_step(form: qengine.Form, iv: Any, step: dict[str, Any], out: dict[str, An
 def py_script(form: qengine.Form, params: Any, steps: list[dict[str, Any]]) -> dict[str, Any]:
     """The reply agree.mjs gives to a script request, from the Python runtime."""
     try:
-        iv = form.start(params)
+        iv = form.start(params, clock=clock)
     except ParamError as exc:
         return {"start": error_of(exc, form), "steps": []}
     done = []
@@ -435,7 +453,8 @@ def perturbed(draw: st.DrawFn, form: qengine.Form, params: Any = None) -> Any:
 def damaged(snap: dict[str, Any], form: qengine.Form, draw: st.DrawFn) -> Any:
     """``snap`` with one thing changed (most changes make it refused)."""
     snap = json.loads(json.dumps(snap))
-    kind = draw(st.sampled_from(("answer", "answer", "kept", "history", "field", "params", "whole")))
+    kind = draw(st.sampled_from(("answer", "answer", "kept", "history", "field", "params", "whole",
+                                 "trail")))
     asked = [q.id for q in form.questions if not q.computed]
     if kind == "answer" and snap["history"]:
         qid = draw(st.sampled_from(snap["history"]))
@@ -466,11 +485,25 @@ def damaged(snap: dict[str, Any], form: qengine.Form, draw: st.DrawFn) -> Any:
             snap["params"] = draw(st.one_of(BAD_PARAMS, good_params(form)))
     elif kind == "whole":
         return draw(st.sampled_from([[], None, "x", {"qengine_snapshot": 1}, {}]))
+    elif kind == "trail":  # acknowledgements and events: optional (older snapshots), checked
+        key = draw(st.sampled_from(("acknowledged", "events", "events_dropped")))
+        if draw(st.booleans()):
+            snap.pop(key, None)
+        else:
+            warning = draw(st.sampled_from([*WARNINGS[form.id], "zzz"]))
+            snap[key] = draw(st.sampled_from([
+                None, [], {}, -1, 0, 3, "x", {warning: "ok"}, {warning: " "}, {warning: "x" * 1001},
+                [{"event": "answered", "at": CLOCK, "question": "x"}], [{"event": "zzz", "at": CLOCK}],
+                [{"event": "submitted"}], [{"event": "resumed", "at": 5}], [1]]))
     return plain(snap)
 
 
 MOVES = ("answer",) * 8 + ("typed", "typed", "junk", "other", "back", "back", "forward", "goto", "change",
-                           "bad_goto", "snapshot", "submit", "resume")
+                           "bad_goto", "snapshot", "submit", "resume", "acknowledge")
+#: each form's warnings (what acknowledge takes)
+WARNINGS = {form.id: [c.id for c in form.checks if c.severity == "warning"]
+            for form in FORMS.values()}
+REASONS = ("村干部核实", "ok", "", "  ", "x" * 1000, "x" * 1001, 5, None)
 
 
 @st.composite
@@ -527,6 +560,11 @@ def scripts(draw: st.DrawFn, form: qengine.Form) -> tuple[Any, list[dict[str, An
             do({"op": "goto", "value": draw(st.sampled_from(["zzz", "end", "", 5, None, *later[:3]]))})
         elif move == "resume":
             do({"op": "resume", "snapshot": damaged(plain(iv.snapshot()), form, draw)})
+        elif move == "acknowledge":  # mostly a warning that holds, with a reason
+            holding = [v.rule for v in iv.violations if v.severity == "warning"]
+            rule = draw(st.sampled_from([*holding, *holding, *WARNINGS[form.id], "zzz", 5]))
+            do({"op": "acknowledge", "rule": rule,
+                "reason": draw(st.sampled_from(REASONS[:2] * 3 + REASONS))})
     for op in ("snapshot", "submit", "back", "submit", "forward", "forward", "submit"):
         do({"op": op})
     cut = draw(st.integers(0, len(steps) - 1), label="cut")
@@ -600,7 +638,7 @@ def check_resumed(node: Node, name: str, snap: Any, steps: list[dict[str, Any]],
     same runtime, not with the interview snapped: resuming answers the history first, so the
     order of ``kept`` may change, in both runtimes alike.)"""
     script = [{"op": "resume", "snapshot": snap}, *steps]
-    js = node.ask({"op": "script", "form": name, "params": None, "steps": script})["steps"]
+    js = js_script(node, name, None, script)["steps"]
     py = py_script(FORMS[name], None, script)["steps"]
     assert "error" not in py[0], py[0]["error"]
     for i, (j, p) in enumerate(zip(js, py)):
@@ -619,7 +657,7 @@ def test_interviews_agree(node: Node, name: str, data: st.DataObject) -> None:
     form = FORMS[name]
     params, steps, cut = data.draw(scripts(form), label="script")
     assume(not in_gap([params, steps]))
-    js = node.ask({"op": "script", "form": name, "params": params, "steps": steps})
+    js = js_script(node, name, params, steps)
     py = py_script(form, params, steps)
     same(js["start"], py["start"], f"{name}: start with params {params!r}")
     for i, (j, p) in enumerate(zip(js["steps"], py["steps"])):
@@ -642,14 +680,14 @@ def test_a_long_unknown_param_name_is_refused_alike(node: Node) -> None:
         same(node.ask({"op": "validate", "form": name, "record": {}, "params": params}),
              py_validate(FORMS[name], {}, params, False), f"{name}: validate")
     steps = [{"op": "resume", "snapshot": snap}]
-    same(node.ask({"op": "script", "form": "annex6", "params": None, "steps": steps}),
+    same(js_script(node, "annex6", None, steps),
          py_script(form, None, steps), "resume")
 
 
 def test_an_empty_list_of_params_is_refused_alike(node: Node) -> None:
     """``params=[]`` (a JSON empty list, no mapping): the same ParamError in both runtimes."""
     form = FORMS["annex7"]
-    same(node.ask({"op": "script", "form": "annex7", "params": [], "steps": []}), py_script(form, [], []),
+    same(js_script(node, "annex7", [], []), py_script(form, [], []),
          "start")
     same(node.ask({"op": "validate", "form": "annex7", "record": {}, "params": []}),
          py_validate(form, {}, [], False), "validate")

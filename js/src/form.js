@@ -9,7 +9,7 @@ import { AnswerError, ParamError, RecordError, UnknownQuestionError } from "./er
 import { Evaluator, pyEq } from "./evaluate.js";
 import { applies, Category, describeFinding, Indicator } from "./findings.js";
 import { Interview } from "./interview.js";
-import { isBlank, isBlankText, isIsoDate, makeCoercers, MAX_MAGNITUDE } from "./values.js";
+import { isBlank, isBlankText, isIsoDate, isReason, makeCoercers, MAX_MAGNITUDE, MAX_REASON, META } from "./values.js";
 
 /**
  * @typedef {object} Violation
@@ -147,8 +147,13 @@ export class Form {
     this._checks = m.checks.map((/** @type {any} */ c) => {
       const f = ev.expr(c.rule);
       return { id: c.id, severity: c.severity, questions: [...c.questions], deps: [...c.deps],
-        messages: { ...c.messages }, fires: c.kind === "when" ? f : (/** @type {any} */ env) => !f(env) };
+        messages: { ...c.messages }, fires: c.kind === "when" ? f : (/** @type {any} */ env) => !f(env),
+        acknowledge: c.acknowledge === "required" };
     });
+    /** the warnings whose submission needs a reason (`acknowledge: required`), in order @type {readonly string[]} */
+    this.acknowledgeRequired = Object.freeze(this._checks.filter((c) => c.acknowledge).map((c) => c.id));
+    /** every warning's id */
+    this._warnings = new Set(this._checks.filter((c) => c.severity === "warning").map((c) => c.id));
     const file = m.source ?? null;
     /** The findings the form declares (the rows of the office's tallies), in order. @type {readonly Indicator[]} */
     this.indicators = Object.freeze((m.findings ?? []).map((/** @type {any} */ f) => new Indicator(f, langs, file, ev.expr(f.rule))));
@@ -173,14 +178,21 @@ export class Form {
     return q;
   }
 
-  /** A new interview, optionally with some params overridden (ParamError for a bad one). @param {{params?: Record<string, any> | null}} [options] */
-  start({ params = null } = {}) {
-    return new Interview(this, this.resolveParams(params));
+  /**
+   * A new interview, optionally with some params overridden (ParamError for a bad one); `clock`
+   * (a function giving the time as ISO text or a Date) stamps its events (default: UTC now).
+   * @param {{params?: Record<string, any> | null, clock?: import("./events.js").Clock | null}} [options]
+   */
+  start({ params = null, clock = null } = {}) {
+    return new Interview(this, this.resolveParams(params), clock);
   }
 
-  /** The interview a `snapshot()` describes; SnapshotError if not. @param {unknown} snapshot */
-  resume(snapshot) {
-    return Interview.fromSnapshot(this, snapshot);
+  /**
+   * The interview a `snapshot()` describes; SnapshotError if not. `clock` as for `start`.
+   * @param {unknown} snapshot @param {{clock?: import("./events.js").Clock | null}} [options]
+   */
+  resume(snapshot, { clock = null } = {}) {
+    return Interview.fromSnapshot(this, snapshot, clock);
   }
 
   /** The form's params with `overrides` applied; ParamError for a bad one. @param {Record<string, any> | null | undefined} overrides */
@@ -331,8 +343,62 @@ export class Form {
       }
     }
     problems.push(...this.runChecks(env));
+    if (this.acknowledgeRequired.length || Object.hasOwn(rec, META)) problems.push(...this.metaViolations(rec, problems));
     return { ok: !problems.some((v) => v.severity === "error"), violations: problems, path: walked.path,
       get record() { return walked.record; } };  // made when first read
+  }
+
+  /**
+   * What `_meta` says wrong (`bad_meta`), and each warning that asks for a reason, holds in `found`
+   * and has none in `_meta.acknowledged` (`unacknowledged`).
+   * @param {Record<string, any>} record @param {Violation[]} found @returns {Violation[]}
+   */
+  metaViolations(record, found) {
+    /** @type {Violation[]} */
+    const out = [];
+    const acknowledged = this.acknowledgementsOf(record, out);
+    const holding = new Set(found.filter((v) => v.severity === "warning").map((v) => v.rule));
+    for (const check of this._checks) {
+      if (check.acknowledge && holding.has(check.id) && !Object.hasOwn(acknowledged, check.id)) {
+        out.push(this.violation("unacknowledged", [...check.questions], { question: check.id }));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The acknowledged warnings a record's `_meta` gives (check id to reason); each problem with it
+   * is added to `problems` as a `bad_meta` violation.
+   * @param {Record<string, any>} record @param {Violation[]} problems @returns {Record<string, string>}
+   */
+  acknowledgementsOf(record, problems) {
+    if (!Object.hasOwn(record, META)) return {};
+    const meta = record[META];
+    let why = null;
+    /** @type {Record<string, string>} */
+    const acknowledged = {};
+    if (!isRecord(meta) || Object.keys(meta).some((k) => k !== "acknowledged")) {
+      why = "it is a mapping whose only key is 'acknowledged'";
+    } else if (!isRecord(Object.hasOwn(meta, "acknowledged") ? meta.acknowledged : {})) {
+      why = "'acknowledged' maps a warning's id to the reason given";
+    } else {
+      for (const [rule, reason] of Object.entries(Object.hasOwn(meta, "acknowledged") ? meta.acknowledged : {})) {
+        if (!this._warnings.has(rule)) {
+          why = `${describe(rule)} is not a warning of form ${this.id}`;
+          break;
+        }
+        if (!isReason(reason)) {
+          why = `the reason for ${rule} is not a text of 1 to ${MAX_REASON} characters`;
+          break;
+        }
+        acknowledged[rule] = reason;
+      }
+    }
+    if (why !== null) {
+      problems.push(this.violation("bad_meta", [META], { why }));
+      return {};
+    }
+    return acknowledged;
   }
 
   /**
@@ -346,13 +412,13 @@ export class Form {
     const messages = {};
     for (const lang of this.languages) messages[lang] = render(key, lang, a);
     const code = key.split(".")[0];
-    return { rule: code, severity: code !== "computed_mismatch" ? "error" : "warning", questions,
+    return { rule: code, severity: code === "computed_mismatch" || code === "unacknowledged" ? "warning" : "error", questions,
       message: messages[this.languages[0]], messages };
   }
 
   /** An unknown_question violation per key naming no question, in a stable order. @param {Record<string, any>} record */
   unknownQuestions(record) {
-    const extra = Object.keys(record).filter((k) => !this._byId.has(k));
+    const extra = Object.keys(record).filter((k) => !this._byId.has(k) && k !== META); // _meta: what metaViolations reads
     const keyed = extra.map((k) => ({ k, d: describe(k) }));
     keyed.sort((x, y) => cmpText(x.d, y.d));
     return keyed.map(({ k, d }) => this.violation("unknown_question", [pyLen(k) <= 200 ? k : d], { value: k, form: this.id }));

@@ -7,6 +7,8 @@
  */
 import { describe } from "./catalogue.js";
 import { AnswerError, ParamError, SnapshotError, SubmitError, UnknownQuestionError } from "./errors.js";
+import { EventLog } from "./events.js";
+import { isReason, MAX_REASON } from "./values.js";
 
 export const SNAPSHOT_FORMAT = 1;
 
@@ -14,6 +16,14 @@ export const SNAPSHOT_FORMAT = 1;
 const copy = (v) => (Array.isArray(v) ? [...v] : v);
 /** @param {unknown} v @returns {v is Record<string, any>} */
 const isRecord = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
+
+/** The same JSON answer, type and all (what makes an answer "changed" rather than "answered"). @param {any} a @param {any} b @returns {boolean} */
+function sameAnswer(a, b) {
+  if (Array.isArray(a) || Array.isArray(b)) {
+    return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => sameAnswer(x, b[i]));
+  }
+  return a === b;
+}
 
 /** A JSON value equal as Python's == says (lists item by item, no bool/number mix-up needed here). @param {any} a @param {any} b */
 function sameValue(a, b) {
@@ -30,9 +40,16 @@ function sameValue(a, b) {
 }
 
 export class Interview {
-  /** Use `form.start()` or `form.resume()`. @param {import("./form.js").Form} form @param {Record<string, any>} params */
-  constructor(form, params) {
+  /**
+   * Use `form.start()` or `form.resume()`.
+   * @param {import("./form.js").Form} form @param {Record<string, any>} params
+   * @param {import("./events.js").Clock | null} [clock] stamps the events (default: UTC now)
+   */
+  constructor(form, params, clock = null) {
     this.form = form;
+    this._log = new EventLog(clock);
+    /** @type {Record<string, string>} warning id -> the reason given */
+    this._acknowledged = {};
     /** @type {Record<string, any>} */ this._params = params;
     /** @type {Map<string, any>} every answer given (blank ones as null), asked or not */
     this._answers = new Map();
@@ -144,7 +161,10 @@ export class Interview {
     for (const jump of step.jumps) {
       if (jump.guard(env)) { frontier = jump.target; break; }
     }
-    this._answers.set(step.id, normalised === undefined ? null : normalised);
+    const given = normalised === undefined ? null : normalised;
+    const changed = this._answers.has(step.id) && !sameAnswer(this._answers.get(step.id), given);
+    this._log.add(changed ? "changed" : "answered", { question: step.id, value: copy(given) });
+    this._answers.set(step.id, given);
     this._history.push(step.id);
     fr.push(frontier);
     this._cursor = this._next(frontier > cursor ? frontier : cursor + 1);
@@ -158,6 +178,7 @@ export class Interview {
     this._frontiers.pop();
     delete this._env[qid];
     this._cursor = this.form.question(qid).index;
+    this._log.add("went_back", { question: qid });
     return this.current;
   }
 
@@ -178,14 +199,64 @@ export class Interview {
     return this.current;
   }
 
-  /** The completed record; SubmitError ("unfinished", or "errors" with `.violations`) otherwise. Warnings never block. */
+  /** The audit trail, oldest first (copies): see events.js. */
+  get events() {
+    return this._log.copy();
+  }
+
+  /** How many of the oldest events were dropped to keep the trail within MAX_EVENTS. */
+  get eventsDropped() {
+    return this._log.dropped;
+  }
+
+  /** The warnings acknowledged so far: check id to the reason given (a copy). */
+  get acknowledged() {
+    return { ...this._acknowledged };
+  }
+
+  /**
+   * Let warning `rule` through for `reason` (a text of 1 to 1000 characters, not all blank); it
+   * must hold on the current answers. The submitted record carries it under `_meta`. A warning
+   * whose check says `acknowledge: required` cannot be submitted without one. AnswerError
+   * (acknowledge.unknown, acknowledge.reason, acknowledge.not_holding) otherwise.
+   * @param {string} rule @param {string} reason
+   */
+  acknowledge(rule, reason) {
+    if (typeof rule !== "string" || !this.form._warnings.has(rule)) {
+      throw new AnswerError(typeof rule === "string" ? rule : describe(rule ?? null), "acknowledge.unknown");
+    }
+    if (!isReason(reason)) throw new AnswerError(rule, "acknowledge.reason");
+    if (!this.violations.some((v) => v.severity === "warning" && v.rule === rule)) {
+      throw new AnswerError(rule, "acknowledge.not_holding");
+    }
+    this._acknowledged[rule] = reason;
+    this._log.add("acknowledged", { rule, reason });
+  }
+
+  /**
+   * The completed record. SubmitError "unfinished" while a question is still to be asked, "errors"
+   * while an error holds, "unacknowledged" while a warning that asks for a reason
+   * (`acknowledge: required`) holds without one (all with `.violations`); other warnings never
+   * block. Acknowledged warnings that hold go into the record under `_meta`.
+   */
   submit() {
     const q = this.current;
     if (q !== null) throw new SubmitError("unfinished", `the interview is not finished: ${q.id} is still to be asked`);
     const walked = this._walked();
-    const errors = this.form.runChecks(walked.env).filter((v) => v.severity === "error");
+    const found = this.form.runChecks(walked.env);
+    const errors = found.filter((v) => v.severity === "error");
     if (errors.length) throw new SubmitError("errors", `${errors.length} error(s) block submission`, errors);
-    return walked.record;
+    const holding = new Set(found.filter((v) => v.severity === "warning").map((v) => v.rule));
+    const required = new Set(this.form.acknowledgeRequired);
+    const missing = found.filter((v) => holding.has(v.rule) && !Object.hasOwn(this._acknowledged, v.rule) && required.has(v.rule));
+    if (missing.length) {
+      throw new SubmitError("unacknowledged", `${missing.length} warning(s) need a reason (Interview.acknowledge) before submission`, missing);
+    }
+    const record = walked.record;
+    const given = Object.fromEntries(Object.entries(this._acknowledged).filter(([rule]) => holding.has(rule)));
+    if (Object.keys(given).length) record._meta = { acknowledged: given };
+    this._log.add("submitted");
+    return record;
   }
 
   // -- snapshot and resume ---------------------------------------------------------------------
@@ -198,11 +269,16 @@ export class Interview {
       if (!(Object.hasOwn(form.params, k) && sameValue(form.params[k], v))) overrides[k] = v;
     }
     return { qengine_snapshot: SNAPSHOT_FORMAT, form: form.id, version: form.version,
-      params: overrides, answers: this.kept, history: [...this._history] };
+      params: overrides, answers: this.kept, history: [...this._history],
+      acknowledged: { ...this._acknowledged }, events: this._log.copy(), events_dropped: this._log.dropped };
   }
 
-  /** Rebuild an interview from `snapshot()` data; SnapshotError if it cannot be. @param {import("./form.js").Form} form @param {any} snap */
-  static fromSnapshot(form, snap) {
+  /**
+   * Rebuild an interview from `snapshot()` data; SnapshotError if it cannot be. The snapshot's
+   * events are taken as they are (the replay records none), then one `resumed` event is added.
+   * @param {import("./form.js").Form} form @param {any} snap @param {import("./events.js").Clock | null} [clock]
+   */
+  static fromSnapshot(form, snap, clock = null) {
     if (!isRecord(snap) || !Number.isInteger(snap.qengine_snapshot) || snap.qengine_snapshot !== SNAPSHOT_FORMAT) {
       throw new SnapshotError("not_a_snapshot", `not a qengine snapshot (format ${SNAPSHOT_FORMAT})`);
     }
@@ -220,11 +296,12 @@ export class Interview {
     }
     let iv;
     try {
-      iv = new Interview(form, form.resolveParams(params));
+      iv = new Interview(form, form.resolveParams(params), clock);
     } catch (exc) {
       if (exc instanceof ParamError) throw new SnapshotError("bad_params", exc.message);
       throw exc;
     }
+    iv._log.paused = true; // the replay below is not news: the snapshot has its events
     for (const qid of history) {
       const current = iv.current;
       if (current === null || typeof qid !== "string" || qid !== current.id) {
@@ -255,6 +332,23 @@ export class Interview {
         throw exc;
       }
     }
+    iv._restoreTrail(snap);
+    iv._log.add("resumed", { version: form.version });
     return iv;
+  }
+
+  /** Take a snapshot's acknowledgements and events (both optional: older snapshots lack them);
+   * SnapshotError when they are malformed. @param {Record<string, any>} snap */
+  _restoreTrail(snap) {
+    const acknowledged = Object.hasOwn(snap, "acknowledged") ? snap.acknowledged : {};
+    const warnings = this.form._warnings;
+    if (!isRecord(acknowledged) || !Object.entries(acknowledged).every(([k, v]) => warnings.has(k) && isReason(v))) {
+      throw new SnapshotError("malformed", `'acknowledged' maps warnings of the form to reasons of 1 to ${MAX_REASON} characters`);
+    }
+    const why = this._log.restore(Object.hasOwn(snap, "events") ? snap.events : [],
+      Object.hasOwn(snap, "events_dropped") ? snap.events_dropped : 0);
+    if (why !== null) throw new SnapshotError("malformed", why);
+    this._acknowledged = { ...acknowledged };
+    this._log.paused = false;
   }
 }

@@ -249,7 +249,8 @@ function checkQuestions(r, value) {
   out.forEach((q, i) => {
     r.array(Object.hasOwn(q, "renamed_from") ? q.renamed_from : [], `/questions/${i}/renamed_from`).forEach((old, k) => {
       const at = `/questions/${i}/renamed_from/${k}`;
-      if (r.text(old, at) && (ids.has(old) || renamed.has(old) || !isId(old))) {
+      if (!r.text(old, at)) return;
+      if (ids.has(old) || renamed.has(old) || !isId(old)) {
         r.fail(at, `${strRepr(old)} is not an id, is a question of the form, or is claimed twice`);
       }
       renamed.add(old);

@@ -42,6 +42,14 @@ export function foldFullwidth(text) {
   return out;
 }
 
+/** the reserved key of a record that carries what is not an answer (acknowledged warnings) */
+export const META = "_meta";
+/** the longest reason an acknowledgement may give (in code points) */
+export const MAX_REASON = 1000;
+
+/** A reason an acknowledgement may give: a text of 1 to MAX_REASON characters, not all blank. @param {unknown} v @returns {v is string} */
+export const isReason = (v) => typeof v === "string" && pyStrip(v) !== "" && pyLen(v) <= MAX_REASON;
+
 /** Entered text as compared: full-width folded, surrounding spaces stripped. @param {string} text */
 export function normaliseText(text) {
   return pyStrip(foldFullwidth(text));

@@ -66,7 +66,18 @@ function state(iv) {
   const q = iv.current;
   return { current: q ? q.id : null, history: iv.history, answers: iv.answers, kept: iv.kept,
     suggested: iv.suggested(), violations: iv.violations.map(plainViolation), finished: iv.finished,
-    snapshot: iv.snapshot() };
+    acknowledged: iv.acknowledged, events: iv.events, snapshot: iv.snapshot() };
+}
+
+/** The state of an interview just resumed, its `resumed` event (the last, in `events` and in the
+ * snapshot) taken off: what must equal the state before the snapshot.
+ * @param {string} where @param {Record<string, any>} now @param {string} version */
+function withoutResumed(where, now, version) {
+  const last = now.events.length ? now.events[now.events.length - 1] : null;
+  if (last === null || last.event !== "resumed" || last.version !== version) {
+    throw new Mismatch(`${where}: the resumed interview's last event is ${JSON.stringify(last)}, not resumed`);
+  }
+  return { ...now, events: now.events.slice(0, -1), snapshot: { ...now.snapshot, events: now.snapshot.events.slice(0, -1) } };
 }
 
 /** @param {any} form @param {any} c */
@@ -117,9 +128,11 @@ function errorOf(exc) {
 
 /** @param {any} form @param {any} c */
 function runSteps(form, c) {
+  // the case's fixed clock (every event at its `clock` time), or the real one
+  const clock = typeof c.clock === "string" ? () => c.clock : null;
   let iv;
   try {
-    iv = form.start({ params: c.params ?? null });
+    iv = form.start({ params: c.params ?? null, clock });
   } catch (exc) {
     if (!(exc instanceof ParamError)) throw exc;
     check("start", "error", c.start_error, exc.code);
@@ -136,9 +149,10 @@ function runSteps(form, c) {
     /** @type {Record<string, () => any>} */
     const actions = {
       answer: () => iv.answer(step.answer), back: () => iv.back(), forward: () => iv.forward(),
+      acknowledge: () => iv.acknowledge(step.acknowledge.rule, step.acknowledge.reason),
       goto: () => iv.goto(step.goto), submit: () => { result.record = iv.submit(); },
-      snapshot: () => form.resume(JSON.parse(JSON.stringify(iv.snapshot()))),
-      resume: () => form.resume(step.resume),
+      snapshot: () => form.resume(JSON.parse(JSON.stringify(iv.snapshot())), { clock }),
+      resume: () => form.resume(step.resume, { clock }),
     };
     let made;
     let refused = false;
@@ -156,7 +170,7 @@ function runSteps(form, c) {
     if (!refused) {
       if ("error" in step) throw new Mismatch(`${where}: expected error ${JSON.stringify(step.error)}, the step was taken`);
       if (action === "snapshot" || action === "resume") iv = made;
-      if (action === "snapshot") check(where, "state after snapshot and resume", before, state(iv));
+      if (action === "snapshot") check(where, "state after snapshot and resume", before, withoutResumed(where, state(iv), form.version));
     }
     /** @type {Record<string, any>} */
     const now = { ...state(iv), ...result };

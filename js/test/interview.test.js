@@ -10,6 +10,9 @@ import { fileURLToPath } from "node:url";
 import { AnswerError, loadMachine, SnapshotError, SubmitError } from "../src/index.js";
 
 const root = dirname(fileURLToPath(import.meta.url));
+/** every event's time, as js/test/make_interviews.py stamps them */
+const CLOCK = "2026-12-02T08:00:00.000Z";
+const clock = () => CLOCK;
 const here = join(root, "interviews");
 
 /** @param {any} iv */
@@ -27,7 +30,7 @@ for (const file of readdirSync(here).filter((f) => f.endsWith(".json")).sort()) 
     let steps = 0;
     let snapshots = 0;
     fixture.scripts.forEach((/** @type {any} */ sc, /** @type {number} */ si) => {
-      let iv = form.start({ params: sc.params });
+      let iv = form.start({ params: sc.params, clock });
       /** @type {any} */
       let want = {};
       sc.steps.forEach((/** @type {any} */ step, /** @type {number} */ i) => {
@@ -47,8 +50,9 @@ for (const file of readdirSync(here).filter((f) => f.endsWith(".json")).sort()) 
           else if (step.op === "snapshot") {
             const snap = iv.snapshot();
             assert.deepStrictEqual(JSON.parse(JSON.stringify(snap)), step.snapshot, `${where}: snapshot`);
-            iv = form.resume(step.snapshot);
-            assert.deepStrictEqual(iv.snapshot(), step.snapshot, `${where}: resumed snapshot`);
+            iv = form.resume(step.snapshot, { clock });
+            const resumed = { event: "resumed", at: CLOCK, version: form.version };
+            assert.deepStrictEqual(iv.snapshot(), { ...step.snapshot, events: [...step.snapshot.events, resumed] }, `${where}: resumed snapshot`);
             snapshots++;
           }
         } catch (exc) {
@@ -73,13 +77,14 @@ for (const file of readdirSync(here).filter((f) => f.endsWith(".json")).sort()) 
       let code = null;
       let iv = null;
       try {
-        iv = form.resume(c.snapshot);
+        iv = form.resume(c.snapshot, { clock });
       } catch (exc) {
         if (!(exc instanceof SnapshotError)) throw exc;
         code = exc.code;
       }
       assert.equal(code, c.code, `snapshot ${i}: ${JSON.stringify(c.snapshot).slice(0, 300)}`);
       if (iv) assert.deepStrictEqual(stateOf(iv), c.state, `snapshot ${i}: state`);
+      if (iv) assert.deepStrictEqual(JSON.parse(JSON.stringify(iv.snapshot())), c.resumed, `snapshot ${i}: its snapshot`);
     });
     console.log(`${fixture.form}: ${fixture.snapshots.length} damaged snapshots agree`);
   });

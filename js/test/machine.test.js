@@ -73,3 +73,38 @@ test("a question's toDict() (and its JSON) is Python's Question.to_dict()", () =
     assert.ok(Object.isFrozen(iv.current) && Object.isFrozen(iv.current.choices));
   }
 });
+
+test("choice names, renamed_from and acknowledge are checked as Python checks them", () => {
+  const suite = join(here, "..", "..", "..", "conformance", "compiled", "acknowledge.json");
+  const named = JSON.parse(readFileSync(suite, "utf8")).machines.inline1;
+  /** @param {(m: any) => void} damage @returns {string[]} the messages, none when taken */
+  const problems = (damage) => {
+    const m = structuredClone(named);
+    damage(m);
+    try { loadMachine(m); return []; } catch (exc) {
+      assert.ok(exc instanceof FormError);
+      return exc.problems.map((p) => p.message);
+    }
+  };
+  assert.deepEqual(problems(() => {}), []);
+  const NAME = "is used twice or is not 1-100 of A-Z a-z 0-9 _ . : -";
+  assert.deepEqual(problems((m) => { m.questions[0].choices[1].name = "wood"; }), [`/questions/0/choices/1/name: choice name 'wood' ${NAME}`]);
+  assert.deepEqual(problems((m) => { m.questions[0].choices[0].name = "a b"; }), [`/questions/0/choices/0/name: choice name 'a b' ${NAME}`]);
+  assert.deepEqual(problems((m) => { m.questions[0].choices[0].name = "x".repeat(101); }).length, 1);
+  assert.deepEqual(problems((m) => { m.questions[0].choices[0].name = 5; }), ["/questions/0/choices/0/name: expected text, got a number"]);
+  assert.deepEqual(problems((m) => { m.questions[1].choices[0].name = "wood"; }), []); // unique within a question
+  const RENAMED = "is not an id, is a question of the form, or is claimed twice";
+  assert.deepEqual(problems((m) => { m.questions[0].renamed_from = ["size"]; }), [`/questions/0/renamed_from/0: 'size' ${RENAMED}`]);
+  assert.deepEqual(problems((m) => { m.questions[0].renamed_from = ["old", "old"]; }), [`/questions/0/renamed_from/1: 'old' ${RENAMED}`]);
+  assert.deepEqual(problems((m) => { m.questions[0].renamed_from = ["old"]; m.questions[2].renamed_from = ["old"]; }), [`/questions/2/renamed_from/0: 'old' ${RENAMED}`]);
+  assert.deepEqual(problems((m) => { m.questions[0].renamed_from = ["Old", "it's"]; }), [`/questions/0/renamed_from/0: 'Old' ${RENAMED}`, `/questions/0/renamed_from/1: "it's" ${RENAMED}`]);
+  assert.deepEqual(problems((m) => { m.questions[0].renamed_from = "old"; }), ["/questions/0/renamed_from: expected an array, got text"]);
+  assert.deepEqual(problems((m) => { m.questions[0].renamed_from = [[1]]; }), ["/questions/0/renamed_from/0: expected text, got an array"]);
+  assert.deepEqual(problems((m) => { m.questions[0].renamed_from = ["fuel_old"]; }), []);
+  const ACK = '/checks/0/acknowledge: expected "required", on a warning';
+  assert.deepEqual(problems((m) => { m.checks[0].acknowledge = "optional"; }), [ACK]);
+  assert.deepEqual(problems((m) => { m.checks[0].severity = "error"; }), [ACK]);
+  assert.deepEqual(problems((m) => { m.checks[1].acknowledge = "required"; }), []);
+  assert.deepEqual(problems((m) => { m.checks[2].acknowledge = "required"; }), ['/checks/2/acknowledge: expected "required", on a warning']);
+  assert.deepEqual(loadMachine(named).acknowledgeRequired, ["big"]);
+});

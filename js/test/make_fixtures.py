@@ -121,8 +121,8 @@ def main() -> None:
             out.append({"kind": kind, "input": record, "strict": expect(form, record, False),
                         "coerce": expect(form, record, True)})
         text = json.dumps({"form": name, "machine": machine,
-                           "questions": [q.to_dict() for q in form.questions], "cases": out}, ensure_ascii=False,
-                          allow_nan=False, separators=(",", ":"))
+                           "questions": [q.to_dict() for q in form.questions], "cases": out},
+                          ensure_ascii=False, allow_nan=False, separators=(",", ":"))
         # a lone surrogate cannot be UTF-8: write it as a JSON escape
         text = re.sub(r"[\ud800-\udfff]", lambda m: f"\\u{ord(m.group()):04x}", text)
         (HERE / f"{name}.json").write_text(text, encoding="utf-8")

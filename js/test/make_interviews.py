@@ -25,13 +25,19 @@ from qengine.errors import AnswerError, SnapshotError, SubmitError
 from qengine.testing import records
 
 sys.path.insert(0, str(Path(__file__).parent))
-from make_fixtures import JUNK, clean  # noqa: E402
+from make_fixtures import JUNK, clean
 
 HERE = Path(__file__).parent / "interviews"
 FORMS = ("annex5", "annex6", "annex7")
 SCRIPTS = 8
 POOL = 40
 MAX_STEPS = 400
+#: every event's time (js/test/interview.test.js passes the same clock)
+CLOCK = "2026-12-02T08:00:00.000Z"
+
+
+def clock():
+    return CLOCK
 
 
 def state(iv):
@@ -70,8 +76,10 @@ class Script:
                 step["record"] = iv.submit()
             elif op == "snapshot":
                 snap = jsonable(iv.snapshot())
-                again = self.form.resume(snap)
-                assert again.snapshot() == snap, "a Python snapshot does not resume to itself"
+                again = self.form.resume(snap, clock=clock)
+                resumed = {"event": "resumed", "at": CLOCK, "version": self.form.version}
+                assert again.snapshot() == {**snap, "events": [*snap["events"], resumed]}, (
+                    "a Python snapshot does not resume to itself (and a resumed event)")
                 assert state(again) == state(iv), "a resumed interview differs"
                 step["snapshot"] = snap
                 self.iv = again
@@ -97,7 +105,7 @@ def valid_values(form, pool, qid, rnd):
 
 
 def script(form, record, pool, rnd, params):
-    s = Script(form, form.start(params))
+    s = Script(form, form.start(params, clock=clock))
     k = rnd.randint(3, 7)
     n = 0
     changed = 0
@@ -187,11 +195,33 @@ def damaged(form, snap, rnd):
         d = copy.deepcopy(snap)
         d["answers"][key] = 1
         cases.append(d)
+    # the trail: optional (an older snapshot), malformed ones refused
+    warning = next((c.id for c in form.checks if c.severity == "warning"), "zzz")
+    for key, bad in (("acknowledged", None), ("acknowledged", []), ("acknowledged", {"zzz": "x"}),
+                     ("acknowledged", {warning: "  "}), ("acknowledged", {warning: "x" * 1001}),
+                     ("acknowledged", {warning: "x" * 1000}), ("events", None), ("events", {}),
+                     ("events", [1]), ("events", [{"event": "zzz", "at": CLOCK}]),
+                     ("events", [{"event": "answered"}]), ("events", [{"event": "answered", "at": 1}]),
+                     ("events", [{"event": "submitted", "at": CLOCK, "extra": [1, {"a": None}]}]),
+                     ("events", [{"event": "submitted", "at": CLOCK, "extra": [1, "x", None]}]),
+                     ("events", [{"event": "answered", "at": CLOCK, "value": 10**16}]),
+                     ("events", [{"event": "answered", "at": CLOCK, "value": [[1]]}]),
+                     ("events", [{"event": "answered", "at": CLOCK, "value": "\ud800"}]),
+                     ("events_dropped", -1), ("events_dropped", 1.5), ("events_dropped", "1"),
+                     ("events_dropped", 7)):
+        d = copy.deepcopy(snap)
+        d[key] = bad
+        cases.append(d)
+    for key in ("acknowledged", "events", "events_dropped"):
+        d = copy.deepcopy(snap)
+        d.pop(key)
+        cases.append(d)
     out = []
     for d in cases:
         try:
-            iv = form.resume(d)
-            out.append({"snapshot": d, "code": None, "state": jsonable(state(iv))})
+            iv = form.resume(d, clock=clock)
+            out.append({"snapshot": d, "code": None, "state": jsonable(state(iv)),
+                        "resumed": jsonable(iv.snapshot())})
         except SnapshotError as exc:
             out.append({"snapshot": d, "code": exc.code})
     return out

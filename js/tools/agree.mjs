@@ -9,17 +9,19 @@
 //                                                      -> {"report": {ok, violations, path, record}}
 //   {"op": "findings", "form": N, "record": R, "params": P, "coerce": B}
 //                                                      -> {"findings": [toDict(), ...], categories: [id, ...]}
-//   {"op": "script", "form": N, "params": P, "steps": [S, ...]}
+//   {"op": "script", "form": N, "params": P, "steps": [S, ...], "clock": C}
 //                                                      -> {"start": E | null, "steps": [T, ...]}
 //   {"op": "unicode"}                                  -> {"version": V, "runs": [[lo, hi, c], ...]}
 //
 // A step S is {"op": "answer", "value": V}, {"op": "back"}, {"op": "forward"}, {"op": "goto",
-// "value": ID}, {"op": "submit"}, {"op": "snapshot"} (snapshot, through JSON text, resumed: the
+// "value": ID}, {"op": "acknowledge", "rule": R, "reason": X}, {"op": "submit"}, {"op":
+// "snapshot"} (snapshot, through JSON text, resumed: the
 // interview goes on from the resumed one) or {"op": "resume", "snapshot": X} (resume X; when X is
 // refused the interview goes on unchanged). Its reply T holds the state after the step (see
 // stateOf), "returned" (the id of the question answer/back/forward/goto return, or null), "error"
 // for an AnswerError, SubmitError, SnapshotError or ParamError (see errorOf) and "record" for a
-// submit. E is the ParamError of a refused `params`; then there are no steps. A validate or
+// submit. E is the ParamError of a refused `params`; then there are no steps. C, when given, is
+// the time every event of the script is stamped with (start and resumes alike). A validate or
 // findings request refused (ParamError; RecordError for a findings record that is no mapping)
 // replies {"refused": E}.
 //
@@ -56,7 +58,7 @@ function errorOf(exc, langs) {
 function stateOf(iv) {
   return { current: iv.current ? iv.current.toDict() : null, history: iv.history, answers: iv.answers,
     kept: iv.kept, violations: iv.violations, finished: iv.finished, suggested: iv.suggested(),
-    params: iv.params, snapshot: iv.snapshot() };
+    params: iv.params, acknowledged: iv.acknowledged, snapshot: iv.snapshot() };
 }
 
 /** @param {any} req */
@@ -81,8 +83,8 @@ function findings(req) {
   }
 }
 
-/** One step on `iv`; returns the interview to go on with. @param {any} form @param {any} iv @param {any} step @param {any} out */
-function step(form, iv, step, out) {
+/** One step on `iv`; returns the interview to go on with. @param {any} form @param {any} iv @param {any} step @param {any} out @param {any} clock */
+function step(form, iv, step, out, clock) {
   /** @type {any} */
   let q;
   switch (step.op) {
@@ -91,8 +93,9 @@ function step(form, iv, step, out) {
     case "forward": q = iv.forward(); break;
     case "goto": q = iv.goto(step.value); break;
     case "submit": out.record = iv.submit(); return iv;
-    case "snapshot": return form.resume(JSON.parse(JSON.stringify(iv.snapshot())));
-    case "resume": return form.resume(step.snapshot);
+    case "acknowledge": iv.acknowledge(step.rule, step.reason); return iv;
+    case "snapshot": return form.resume(JSON.parse(JSON.stringify(iv.snapshot())), { clock });
+    case "resume": return form.resume(step.snapshot, { clock });
     default: throw new Error(`unknown step ${JSON.stringify(step.op)}`);
   }
   out.returned = q ? q.id : null;
@@ -102,9 +105,10 @@ function step(form, iv, step, out) {
 /** @param {any} req */
 function script(req) {
   const form = formOf(req);
+  const clock = typeof req.clock === "string" ? () => req.clock : null;
   let iv;
   try {
-    iv = form.start({ params: req.params ?? null });
+    iv = form.start({ params: req.params ?? null, clock });
   } catch (exc) {
     return { start: errorOf(exc, form.languages), steps: [] };
   }
@@ -113,7 +117,7 @@ function script(req) {
     /** @type {any} */
     const out = {};
     try {
-      iv = step(form, iv, s, out);
+      iv = step(form, iv, s, out, clock);
     } catch (exc) {
       out.error = errorOf(exc, form.languages);
     }

@@ -72,8 +72,9 @@ MESSAGES: dict[str, dict[str, str]] = {
                            "zh": "理由应为1至1000个字符的文字"},
     # -- violations of a record -----------------------------------------------------------------
     "required": {"en": "{question} is required but has no answer", "zh": "{question} 为必答项，尚未回答"},
-    "not_asked": {"en": "{question} is answered, but the jumps skip it: it must be left empty",
-                  "zh": "{question} 按跳转规则应跳过，不应填写"},
+    "not_asked": {"en": "{question} is answered, but it is not asked here (a jump or an ask_if "
+                        "skips it): it must be left empty",
+                  "zh": "{question} 按跳转规则或提问条件应跳过，不应填写"},
     "unknown_question": {"en": "{value} is not a question of form {form}",
                          "zh": "{value} 不是问卷 {form} 的问题"},
     "unacknowledged": {"en": "warning {question} holds, and the form asks for a reason to let it "

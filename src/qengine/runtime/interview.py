@@ -290,11 +290,9 @@ class Interview(Findings):
         form = self.form
         overrides = {k: v for k, v in self._params.items() if form.params.get(k) != v}
         out = {"qengine_snapshot": SNAPSHOT_FORMAT, "form": form.id, "version": form.version,
-               "params": overrides, "answers": self.kept, "history": list(self._history)}
-        if self._acknowledged:
-            out["acknowledged"] = dict(self._acknowledged)
-        # The events join the snapshot once the JavaScript runtime keeps them too (a snapshot
-        # resumes in either runtime); until then they live as long as the interview.
+               "params": overrides, "answers": self.kept, "history": list(self._history),
+               "acknowledged": dict(self._acknowledged), "events": self._log.copy(),
+               "events_dropped": self._log.dropped}
         return out
 
     @classmethod

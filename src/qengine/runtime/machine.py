@@ -389,8 +389,9 @@ def _check_questions(r: _Reader, value: Any) -> list[dict[str, Any]]:
     ids = {q["id"] for q in out}
     for i, q in enumerate(out):
         for k, old in enumerate(r.array(q.get("renamed_from", []), f"/questions/{i}/renamed_from")):
-            if r.text(old, f"/questions/{i}/renamed_from/{k}") and (
-                    old in ids or old in renamed or not _is_id(old)):
+            if not r.text(old, f"/questions/{i}/renamed_from/{k}"):
+                continue  # not text (a list would not hash)
+            if old in ids or old in renamed or not _is_id(old):
                 r.fail(f"/questions/{i}/renamed_from/{k}", f"{old!r} is not an id, is a "
                        "question of the form, or is claimed twice")
             renamed.add(old)
