@@ -122,3 +122,25 @@ def test_the_trail_is_bounded(form: qengine.Form) -> None:
     assert len(iv.events) == MAX_EVENTS
     with pytest.raises(TypeError, match="clock"):
         form.start(clock="noon")  # type: ignore[arg-type]
+
+
+def test_a_failing_clock_changes_nothing_and_keep_refuses_confirmed_answers(
+        form: qengine.Form) -> None:
+    iv = form.start(clock=lambda: 12)  # no text, no datetime
+    before = iv.state
+    with pytest.raises(TypeError, match="the clock gave int"):
+        iv.answer(2)
+    assert iv.state == before and iv.events == []
+    iv = form.start()
+    iv.answer(1)
+    with pytest.raises(qengine.AnswerError) as info:
+        iv.keep({"a": 2})
+    assert info.value.key == "keep.confirmed" and iv.answers == {"a": 1}
+
+
+def test_a_resume_may_leave_the_trail_alone(form: qengine.Form) -> None:
+    iv = form.start(clock=lambda: "t")
+    iv.answer(1)
+    quiet = form.resume(iv.snapshot(), resumed_event=False)
+    assert [e["event"] for e in quiet.events] == ["answered"]
+    assert [e["event"] for e in form.resume(iv.snapshot()).events] == ["answered", "resumed"]

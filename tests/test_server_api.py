@@ -462,7 +462,8 @@ def test_the_openapi_document(server: Server, zhang: httpx.Client) -> None:
     assert spec["openapi"] == "3.1.0"
     routes = {"/api/forms": {"get"}, "/api/forms/{name}": {"get"},
               "/api/interviews": {"get", "post"}, "/api/interviews/{id}": {"get"},
-              "/api/records": {"get"}, "/api/openapi.json": {"get"}, "/": {"get"},
+              "/api/records": {"get"}, "/api/events": {"get"}, "/api/openapi.json": {"get"},
+              "/": {"get"},
               "/static/{path}": {"get"},
               **{f"/api/interviews/{{id}}/{verb}": {"post"} for verb in
                  ("answer", "back", "goto", "acknowledge", "submit")},
@@ -629,3 +630,18 @@ checks:
             "low_income": "村委核实"}  # stored
         record = ok(zhang.post(f"/api/interviews/{iid}/submit", json={}))["record"]
         assert record["_meta"] == {"acknowledged": {"low_income": "村委核实"}}
+
+
+def test_the_office_exports_the_audit_trail(office: httpx.Client, zhang: httpx.Client) -> None:
+    state = zhang.post("/api/interviews", json={"form": "annex7"}).json()
+    state = answer(zhang, state, HOUSEHOLD["county"])
+    ok(zhang.post(f"/api/interviews/{state['id']}/back", json={}))
+    lines = office.get("/api/events", params={"form": "annex7"})
+    assert lines.status_code == 200
+    events = [json.loads(line) for line in lines.text.splitlines()]
+    mine = [e for e in events if e["interview"] == state["id"]]
+    assert [(e["event"], e.get("question")) for e in mine] == [
+        ("answered", "county"), ("went_back", "county")]
+    assert all(e["user"] == "zhang" and e["form"] == "annex7" and e["at"] for e in mine)
+    assert office.get("/api/events", params={"form": "nope"}).status_code == 404
+    assert zhang.get("/api/events").status_code == 403

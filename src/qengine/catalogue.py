@@ -64,6 +64,8 @@ MESSAGES: dict[str, dict[str, str]] = {
                   "zh": "{question} 没有保留的答案可以继续"},
     "not_in_history": {"en": "{question} has not been asked in this interview",
                        "zh": "本次访问尚未问到 {question}"},
+    "keep.confirmed": {"en": "{question} is answered already: go back to it to change it",
+                       "zh": "{question} 已确认作答，如需修改请返回该题"},
     "acknowledge.unknown": {"en": "{question} is not a warning of this form",
                             "zh": "{question} 不是本问卷的警告项"},
     "acknowledge.not_holding": {"en": "warning {question} does not hold on the current answers",

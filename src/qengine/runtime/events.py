@@ -10,6 +10,7 @@ from a clock the caller may inject (tests pass a fixed one); the default is UTC 
 from __future__ import annotations
 
 import datetime as _dt
+import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -24,12 +25,25 @@ Clock = Callable[[], Any]
 
 def utc_now() -> str:
     """The default clock: now in UTC, ISO 8601 to the millisecond (``2026-12-02T06:50:01.250Z``)."""
-    now = _dt.datetime.now(_dt.timezone.utc)
+    return _iso(time.time())
+
+
+def _iso(seconds: float) -> str:
+    now = _dt.datetime.fromtimestamp(seconds, _dt.timezone.utc)
     return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
 
 
+#: the fields of each kind of event kept as a plain tuple (kind, at, *values), in order
+FIELDS = {"answered": ("question", "value"), "changed": ("question", "value"),
+          "went_back": ("question",), "acknowledged": ("rule", "reason"), "submitted": ()}
+
+
 class EventLog:
-    """The events of one interview, newest last; at most :data:`MAX_EVENTS` are kept."""
+    """The events of one interview, newest last; at most :data:`MAX_EVENTS` are kept.
+
+    An event is stored as the tuple ``(kind, at, *values)`` (see :data:`FIELDS`), or as the dict a
+    snapshot gave, and made a dict when read: an answer costs an append, and with the default
+    clock the time is the float of ``time.time()`` until then."""
 
     __slots__ = ("clock", "dropped", "events", "paused")
 
@@ -37,27 +51,56 @@ class EventLog:
         if clock is not None and not callable(clock):
             raise TypeError(f"clock must be a function giving the time, not "
                             f"{type(clock).__name__}")
-        self.clock = clock or utc_now
-        self.events: list[dict[str, Any]] = []
+        self.clock = clock
+        self.events: list[Any] = []
         self.dropped = 0
         self.paused = False  # while a snapshot is replayed: its events are already in the log
 
-    def add(self, kind: str, **fields: Any) -> None:
+    def stamp(self) -> Any:
+        """The time for an event about to happen, or None while paused (so that a clock that
+        fails does so before the interview changes)."""
         if self.paused:
-            return
-        at = self.clock()
+            return None
+        clock = self.clock
+        if clock is None:
+            return time.time()
+        at = clock()
+        if type(at) is str:
+            return at
         if isinstance(at, _dt.datetime):
-            at = at.isoformat()
-        if not isinstance(at, str):
-            raise TypeError(f"the clock gave {type(at).__name__}, not a text or a datetime")
-        self.events.append({"event": kind, "at": at, **fields})
-        if len(self.events) > MAX_EVENTS:
-            excess = len(self.events) - MAX_EVENTS
-            del self.events[:excess]
+            return at.isoformat()
+        raise TypeError(f"the clock gave {type(at).__name__}, not a text or a datetime")
+
+    def put(self, event: Any) -> None:
+        """Keep ``event`` (a tuple of :data:`FIELDS`, or a dict), dropping the oldest over the
+        bound."""
+        events = self.events
+        events.append(event)
+        if len(events) > MAX_EVENTS:
+            excess = len(events) - MAX_EVENTS
+            del events[:excess]
             self.dropped += excess
 
+    def add(self, kind: str, **fields: Any) -> None:
+        at = self.stamp()
+        if at is not None:
+            self.put({"event": kind, "at": at, **fields})
+
     def copy(self) -> list[dict[str, Any]]:
-        return [{k: list(v) if type(v) is list else v for k, v in e.items()} for e in self.events]
+        """The events as JSON-ready dicts (copies)."""
+        out = []
+        for e in self.events:
+            if type(e) is dict:
+                event = {k: list(v) if type(v) is list else v for k, v in e.items()}
+            else:
+                kind, at, *values = e
+                event = {"event": kind, "at": at}
+                event.update(zip(FIELDS[kind], (list(v) if type(v) is list else v
+                                                for v in values)))
+            if type(event["at"]) is float:
+                event["at"] = _iso(event["at"])
+            out.append(event)
+        return out
 
     def restore(self, events: Any, dropped: Any) -> str | None:
         """Take the events of a snapshot; the problem with them (None when there is none)."""

@@ -335,16 +335,17 @@ class Form:
         return Interview(self, self.resolve_params(params), clock)
 
     def resume(self, snapshot: Any, *, migrate: bool = False,
-               clock: Callable[[], Any] | None = None) -> Interview:
+               clock: Callable[[], Any] | None = None, resumed_event: bool = True) -> Interview:
         """The interview a :meth:`Interview.snapshot` describes; :class:`SnapshotError` if not.
 
         With ``migrate``, a snapshot of an older version of this form is carried over
         (:mod:`qengine.runtime.migrate`): the interview's ``migration`` says what was renamed and
-        what dropped."""
+        what dropped. ``resumed_event=False`` leaves the ``resumed`` event out of the trail (for a
+        server that rebuilds an interview from its stored snapshot on every request)."""
         from qengine.runtime.interview import Interview
 
         if not migrate:
-            return Interview.from_snapshot(self, snapshot, clock)
+            return Interview.from_snapshot(self, snapshot, clock, resumed_event=resumed_event)
         from qengine.runtime.migrate import migrate_snapshot
 
         iv, migration = migrate_snapshot(self, snapshot, clock)

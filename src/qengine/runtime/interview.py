@@ -158,6 +158,7 @@ class Interview(Findings):
             normalised = value
         else:
             normalised = entered(value)  # may raise: nothing has changed yet
+        at = self._log.stamp()  # a clock that fails does so before anything changes
         env = self._env
         if normalised is None:
             if required:
@@ -175,10 +176,11 @@ class Interview(Findings):
             hit = route(env)
             if hit is not None:
                 frontier = hit[1]
-        previous = self._answers.get(qid, normalised)
-        changed = previous != normalised or (type(previous) is not type(normalised))
-        self._log.add("changed" if changed else "answered", question=qid,
-                      value=list(normalised) if type(normalised) is list else normalised)
+        if at is not None:
+            previous = self._answers.get(qid, normalised)
+            changed = previous != normalised or type(previous) is not type(normalised)
+            self._log.put(("changed" if changed else "answered", at, qid,
+                           list(normalised) if type(normalised) is list else normalised))
         self._answers[qid] = normalised
         self._history.append(qid)
         frontiers.append(frontier)
@@ -196,11 +198,13 @@ class Interview(Findings):
         """
         if not self._history:
             return None
+        at = self._log.stamp()  # before anything changes
         qid = self._history.pop()
         self._frontiers.pop()
         self._env.pop(qid, None)  # a question enters env only when confirmed, once
         self._cursor = self.form.question(qid).index
-        self._log.add("went_back", question=qid)
+        if at is not None:
+            self._log.put(("went_back", at, qid))
         return self.current
 
     def keep(self, answers: Mapping[str, Any]) -> None:
@@ -211,6 +215,8 @@ class Interview(Findings):
             q = self.form.question(qid)  # UnknownQuestionError for an unknown id
             if q.computed:
                 raise AnswerError(qid, "computed")
+            if qid in self._history:  # confirmed: change it by going back to it
+                raise AnswerError(qid, "keep.confirmed")
             converted[qid] = None if value is None else self.form.steps[q.index].entered(value)
         self._answers.update(converted)
 
@@ -255,8 +261,10 @@ class Interview(Findings):
             raise AnswerError(rule, "acknowledge.reason")
         if rule not in {v.rule for v in self.violations if v.severity == "warning"}:
             raise AnswerError(rule, "acknowledge.not_holding")
+        at = self._log.stamp()
         self._acknowledged[rule] = reason
-        self._log.add("acknowledged", rule=rule, reason=reason)
+        if at is not None:
+            self._log.put(("acknowledged", at, rule, reason))
 
     def submit(self) -> dict[str, Any]:
         """The completed record. :class:`SubmitError` while unfinished, while an error holds, or
@@ -277,11 +285,13 @@ class Interview(Findings):
         if missing:
             raise SubmitError("unacknowledged", f"{len(missing)} warning(s) need a reason "
                               "(Interview.acknowledge) before submission", missing)
+        at = self._log.stamp()
         record = walked.record()
         given = {rule: reason for rule, reason in self._acknowledged.items() if rule in holding}
         if given:
             record["_meta"] = {"acknowledged": given}
-        self._log.add("submitted")
+        if at is not None:
+            self._log.put(("submitted", at))
         return record
 
     # -- snapshot and resume -------------------------------------------------------------------
@@ -296,8 +306,11 @@ class Interview(Findings):
         return out
 
     @classmethod
-    def from_snapshot(cls, form: Form, snap: Any, clock: Clock | None = None) -> Interview:
-        """Rebuild an interview from :meth:`snapshot` data (see :meth:`Form.resume`)."""
+    def from_snapshot(cls, form: Form, snap: Any, clock: Clock | None = None, *,
+                      resumed_event: bool = True) -> Interview:
+        """Rebuild an interview from :meth:`snapshot` data (see :meth:`Form.resume`); without
+        ``resumed_event`` the trail does not record the resume (a server that rebuilds each
+        interview from its stored snapshot on every request)."""
         if not isinstance(snap, Mapping) or type(snap.get("qengine_snapshot")) is not int or (
                 snap.get("qengine_snapshot") != SNAPSHOT_FORMAT):
             raise SnapshotError("not_a_snapshot", "not a qengine snapshot (format "
@@ -346,7 +359,8 @@ class Interview(Findings):
                 raise SnapshotError("bad_answer", f"kept answer to {qid!r} is refused: {exc}"
                                     ) from None
         iv.restore_trail(snap)
-        iv.note_resumed()
+        if resumed_event:
+            iv.note_resumed()
         return iv
 
     def pause_trail(self, paused: bool) -> None:

@@ -216,6 +216,7 @@ class Api:
             Route(iv + "/submit", self.submit, methods=["POST"]),
             Route(iv + "/snapshot", self.snapshot, methods=["GET"]),
             Route("/api/records", self.records, methods=["GET"]),
+            Route("/api/events", self.events, methods=["GET"]),
             Route("/api/findings/{key}/status", self.finding_status, methods=["POST"]),
             Route("/api/report", self.report, methods=["GET"]),
         ]
@@ -256,8 +257,9 @@ class Api:
             # an interview begun on another version of the form is migrated onto the one served
             # (its state shows the report until the next change stores the migrated snapshot)
             # (a submitted one stays as it was submitted)
+            # (each request rebuilds the interview: that is no resume for its audit trail)
             return form, form.resume(row.snapshot, migrate=row.status != "submitted" and (
-                row.snapshot.get("version") != form.version))
+                row.snapshot.get("version") != form.version), resumed_event=False)
         except SnapshotError as exc:  # a version it cannot be migrated from
             raise ApiError(409, exc.code, f"the stored interview cannot be resumed: {exc}") from None
 
@@ -525,6 +527,25 @@ class Api:
 
         return Response(await run_in_threadpool(work), media_type="application/x-ndjson")
 
+    async def events(self, request: Request) -> Response:
+        """The audit trail of every interview (office only): one event per line, oldest first
+        within an interview, with the interview, its form and who started it."""
+        self.office(request, "exports the audit trail")
+        form = request.query_params.get("form")
+        if form is not None:
+            self.form(form)
+
+        def work() -> bytes:
+            lines = []
+            for row in self.store.list(form=form):
+                events = row.snapshot.get("events", [])
+                for event in events if isinstance(events, list) else ():
+                    lines.append(json.dumps({"interview": row.id, "form": row.form,
+                                             "user": row.owner, **event},
+                                            ensure_ascii=False) + "\n")
+            return "".join(lines).encode("utf-8")
+
+        return Response(await run_in_threadpool(work), media_type="application/x-ndjson")
 
     # -- the office's reports (docs/reports.md) ------------------------------------------------
     def office(self, request: Request, what: str) -> User:

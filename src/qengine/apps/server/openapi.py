@@ -225,6 +225,12 @@ def openapi(forms: list[str]) -> dict[str, Any]:
         "/api/interviews/{id}/snapshot": {"get": _operation("the interview's snapshot", {
             "200": _json(_ref("Snapshot"), "Interview.snapshot()"), **_errors(401, 404)},
             parameters=[_ID])},
+        "/api/events": {"get": _operation("the audit trail of every interview as JSON Lines "
+                                          "(office only)", {
+            "200": {"description": "one event per line: interview, form, user, then the event "
+                                   "(event, at, ...) as Interview.events gives it",
+                    "content": {"application/x-ndjson": {"schema": {"type": "object"}}}},
+            **_errors(401, 403, 404)}, parameters=[form_q])},
         "/api/records": {"get": _operation("the submitted records as JSON Lines (office only)", {
             "200": {"description": "one record per line (with ?meta=true: one RecordLine)",
                     "content": {"application/x-ndjson": {"schema": {
