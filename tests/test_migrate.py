@@ -156,3 +156,25 @@ def test_acknowledgements_travel_with_a_migrated_record() -> None:
     assert moved.record["_meta"] == {"acknowledged": {"w": "verified"}}
     assert [v.rule for v in moved.violations] == ["w"]
     assert [d.reason for d in moved.dropped] == ["acknowledged"]
+
+
+BUNDLED = {name: qengine.load(name) for name in ("annex5", "annex6", "annex7")}
+
+
+@pytest.mark.parametrize("name", sorted(BUNDLED))
+@given(data=st.data())
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+def test_bundled_work_migrates_to_its_own_version_unchanged(name: str, data: st.DataObject) -> None:
+    """Property on the bundled forms: a record or a snapshot migrated to its own version is
+    exactly what it was (nothing renamed, nothing dropped, the same state)."""
+    form = BUNDLED[name]
+    record = data.draw(records(form))
+    migration = form.migrate_record(record)
+    assert not migration.dropped and not migration.renamed
+    assert migration.record == form.validate(record).record
+    iv = form.start(clock=lambda: "t")
+    path = form.path(record)
+    for qid in path[: data.draw(st.integers(0, len(path)), label="answered")]:
+        iv.answer(record.get(qid))
+    snapshot = iv.snapshot()
+    assert form.resume(snapshot, migrate=True).state == form.resume(snapshot).state
