@@ -311,23 +311,11 @@ class Interview(Findings):
         """Rebuild an interview from :meth:`snapshot` data (see :meth:`Form.resume`); without
         ``resumed_event`` the trail does not record the resume (a server that rebuilds each
         interview from its stored snapshot on every request)."""
-        if not isinstance(snap, Mapping) or type(snap.get("qengine_snapshot")) is not int or (
-                snap.get("qengine_snapshot") != SNAPSHOT_FORMAT):
-            raise SnapshotError("not_a_snapshot", "not a qengine snapshot (format "
-                                f"{SNAPSHOT_FORMAT})")
-        # exact types first: a snapshot's fields are JSON, and no object's own == is called
-        if type(snap.get("form")) is not str or snap.get("form") != form.id:
-            raise SnapshotError("other_form", f"the snapshot is of form "
-                                f"{describe(snap.get('form'))}, not {form.id!r}")
-        if type(snap.get("version")) is not str or snap.get("version") != form.version:
+        version, answers, history, params = snapshot_parts(form, snap)
+        if version != form.version:
             raise SnapshotError("other_version", f"the snapshot is of version "
-                                f"{describe(snap.get('version'))} of {form.id}, this form is "
+                                f"{describe(version)} of {form.id}, this form is "
                                 f"version {form.version!r}")
-        answers, history, params = snap.get("answers"), snap.get("history"), snap.get("params", {})
-        if not isinstance(answers, Mapping) or not isinstance(history, list) or not isinstance(
-                params, Mapping):
-            raise SnapshotError("malformed", "a snapshot needs 'answers' (a mapping) and "
-                                "'history' (a list); 'params', if given, is a mapping")
         try:
             iv = cls(form, form.resolve_params(params), clock)
         except ParamError as exc:
@@ -388,3 +376,26 @@ class Interview(Findings):
             raise SnapshotError("malformed", why)
         self._acknowledged = dict(acknowledged)
         self._log.paused = False
+
+
+def snapshot_parts(form: Form, snap: Any) -> tuple[Any, Mapping[str, Any], list[Any],
+                                                   Mapping[str, Any]]:
+    """The version, answers, history and params of a snapshot of ``form`` (of any version);
+    :class:`SnapshotError` when it is no snapshot, is of another form, or is malformed."""
+    if not isinstance(snap, Mapping) or type(snap.get("qengine_snapshot")) is not int or (
+            snap.get("qengine_snapshot") != SNAPSHOT_FORMAT):
+        raise SnapshotError("not_a_snapshot", f"not a qengine snapshot (format {SNAPSHOT_FORMAT})")
+    # exact types first: a snapshot's fields are JSON, and no object's own == is called
+    if type(snap.get("form")) is not str or snap.get("form") != form.id:
+        raise SnapshotError("other_form", f"the snapshot is of form "
+                            f"{describe(snap.get('form'))}, not {form.id!r}")
+    version = snap.get("version")
+    if type(version) is not str:
+        raise SnapshotError("other_version", f"the snapshot is of version {describe(version)} "
+                            f"of {form.id}, this form is version {form.version!r}")
+    answers, history, params = snap.get("answers"), snap.get("history"), snap.get("params", {})
+    if not isinstance(answers, Mapping) or not isinstance(history, list) or not isinstance(
+            params, Mapping):
+        raise SnapshotError("malformed", "a snapshot needs 'answers' (a mapping) and "
+                            "'history' (a list); 'params', if given, is a mapping")
+    return version, answers, history, params

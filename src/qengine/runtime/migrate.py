@@ -195,17 +195,9 @@ def migrate_snapshot(form: Form, snap: Any, clock: Any = None) -> tuple[Intervie
     """An interview of an older version resumed on ``form``: answers carried over, the path
     walked again from the start through the questions the old interview had confirmed; those it
     had only kept (after a back) stay kept. :class:`SnapshotError` when it cannot be."""
-    from qengine.runtime.interview import SNAPSHOT_FORMAT, Interview
+    from qengine.runtime.interview import Interview, snapshot_parts
 
-    if not isinstance(snap, Mapping) or type(snap.get("qengine_snapshot")) is not int or (
-            snap.get("qengine_snapshot") != SNAPSHOT_FORMAT):
-        raise SnapshotError("not_a_snapshot", f"not a qengine snapshot (format {SNAPSHOT_FORMAT})")
-    if type(snap.get("form")) is not str or snap.get("form") != form.id:
-        raise SnapshotError("other_form", f"the snapshot is of form {describe(snap.get('form'))}, "
-                            f"not {form.id!r}: only versions of one form migrate")
-    version = snap.get("version")
-    if type(version) is not str:
-        raise SnapshotError("malformed", "a snapshot names its version (a text)")
+    version, answers, history, params = snapshot_parts(form, snap)
     if version == form.version:  # nothing to migrate, unless the form changed under one version
         try:
             iv = Interview.from_snapshot(form, snap, clock)
@@ -215,11 +207,6 @@ def migrate_snapshot(form: Form, snap: Any, clock: Any = None) -> tuple[Intervie
         else:
             return iv, Migration(form.id, version, form.version, {}, (), iv.answers,
                                  iv.violations)
-    answers, history, params = snap.get("answers"), snap.get("history"), snap.get("params", {})
-    if not isinstance(answers, Mapping) or not isinstance(history, list) or not isinstance(
-            params, Mapping):
-        raise SnapshotError("malformed", "a snapshot needs 'answers' (a mapping) and "
-                            "'history' (a list); 'params', if given, is a mapping")
     try:
         kept, renamed, dropped = carry(form, answers, "the snapshot")
     except ValueError as exc:
