@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
@@ -105,7 +106,7 @@ def test_calculate(tmp_path: Path) -> None:
     assert _question(imported, "low")["value"] == "if(per_head < line, 1, 0)"
     assert _question(imported, "rest")["value"] == "mod(income, 7) + int(-2.5)"
     assert _question(imported, "prefix")["value"] == "substr(code, 0, 2)"
-    assert _question(imported, "length")["value"] == "len(code) * number(\"2\")"
+    assert _question(imported, "length")["value"] == "if(answered(code), len(code), 0) * number(\"2\")"
     record = form.validate({"income": 10000, "size": 3, "code": "JG01"}).record
     assert record["per_head"] == 3333.33 and record["low"] == 1
     assert record["rest"] == 10000 % 7 - 2 and record["prefix"] == "JG"
@@ -194,7 +195,7 @@ def test_xpath_translation() -> None:
         "${c} = 'x' and (${a} < 3 or ${a} > 5)": "c == ① and (a < 3 or a > 5)",
         "${d} > '2020-01-01'": "d > \"2020-01-01\"",
         "date(${d}) <= date('2020-12-31')": "d <= \"2020-12-31\"",
-        ". = 'b'": "t == \"b\"", "string-length(.) > 3": "len(t) > 3",
+        ". = 'b'": "t == \"b\"", "string-length(.) > 3": "if(answered(t), len(t), 0) > 3",
         "${a} = '5'": "a == 5", "true() and ${a} = 1": "a == 1",
         "if(${a} > 1, 'big', \"it's\")": "if(a > 1, \"big\", \"it's\")",
     }
@@ -391,3 +392,31 @@ def test_hostile_texts_import_as_they_are(tmp_path: Path) -> None:
     assert _question(imported, "t")["ask_if"] == "q0 == ②"
     assert "# name: a b" in imported.yaml
     assert "x_drop" in [q.id for q in form.questions]
+
+
+def test_common_odk_codings_import(tmp_path: Path) -> None:
+    """Yes/no coded 1/0, ids YAML 1.1 reads as booleans, a tiny decimal param, a duplicate
+    choice name: each imports into a form that compiles, with a warning where something moved."""
+    book = openpyxl.Workbook()
+    survey = book.active
+    survey.title = "survey"
+    survey.append(["type", "name", "label", "relevant", "calculation"])
+    survey.append(["select_one yn", "yes", "Agrees?", "", ""])
+    survey.append(["integer", "off", "How many?", "${yes} = 0", ""])
+    survey.append(["calculate", "rate", "", "", "0.00001"])
+    choices = book.create_sheet("choices")
+    choices.append(["list_name", "name", "label"])
+    for name, label in (("1", "Yes"), ("0", "No"), ("0", "Again")):
+        choices.append(["yn", name, label])
+    path = tmp_path / "odk.xlsx"
+    book.save(path)
+    done = subprocess.run([sys.executable, "-m", "qengine", "import", str(path), "-o",
+                           str(tmp_path / "odk.yaml")], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "choices:4:name" in done.stderr and "used twice" in done.stderr
+    form = qengine.load(tmp_path / "odk.yaml", cache=False)
+    assert [c.code for c in form.question("yes_").choices] == [1, 0]
+    assert form.path({"yes_": 0, "off_": 3}) == ["yes_", "off_"]
+    assert form.path({"yes_": 1}) == ["yes_"]
+    assert form.params["rate"] == 0.00001

@@ -48,12 +48,25 @@ export class EventLog {
     this.paused = false;
   }
 
-  /** @param {string} kind @param {Record<string, any>} [fields] */
-  add(kind, fields = {}) {
-    if (this.paused) return;
+  /** The time for an event about to happen, or null while paused (so that a clock that fails
+   * does so before the interview changes). @returns {string | null} */
+  stamp() {
+    if (this.paused) return null;
     let at = this.clock();
     if (at instanceof Date) at = at.toISOString();
     if (typeof at !== "string") throw new TypeError(`the clock gave ${at === null ? "null" : typeof at}, not a text or a Date`);
+    return at;
+  }
+
+  /** @param {string} kind @param {Record<string, any>} [fields] */
+  add(kind, fields = {}) {
+    this.put(kind, this.stamp(), fields);
+  }
+
+  /** Keep an event stamped before (nothing while paused: `at` is null).
+   * @param {string} kind @param {string | null} at @param {Record<string, any>} [fields] */
+  put(kind, at, fields = {}) {
+    if (at === null) return;
     this.events.push({ event: kind, at, ...fields });
     if (this.events.length > MAX_EVENTS) {
       const excess = this.events.length - MAX_EVENTS;

@@ -149,6 +149,7 @@ export class Interview {
     if (cursor >= steps.length) throw new AnswerError(null, "finished");
     const step = steps[cursor];
     const normalised = step.entered(value === undefined ? null : value); // may throw: nothing has changed yet
+    const at = this._log.stamp(); // a clock that fails does so before anything changes
     const env = this._env;
     if (normalised === null || normalised === undefined) {
       if (step.required) throw new AnswerError(step.id, "required.blank");
@@ -163,7 +164,7 @@ export class Interview {
     }
     const given = normalised === undefined ? null : normalised;
     const changed = this._answers.has(step.id) && !sameAnswer(this._answers.get(step.id), given);
-    this._log.add(changed ? "changed" : "answered", { question: step.id, value: copy(given) });
+    this._log.put(changed ? "changed" : "answered", at, { question: step.id, value: copy(given) });
     this._answers.set(step.id, given);
     this._history.push(step.id);
     fr.push(frontier);
@@ -174,11 +175,12 @@ export class Interview {
   /** Go back to the previous asked question (its answer is kept); returns it. At the first question nothing changes and null is returned. */
   back() {
     if (!this._history.length) return null;
+    const at = this._log.stamp(); // before anything changes
     const qid = /** @type {string} */ (this._history.pop());
     this._frontiers.pop();
     delete this._env[qid];
     this._cursor = this.form.question(qid).index;
-    this._log.add("went_back", { question: qid });
+    this._log.put("went_back", at, { question: qid });
     return this.current;
   }
 
@@ -229,8 +231,9 @@ export class Interview {
     if (!this.violations.some((v) => v.severity === "warning" && v.rule === rule)) {
       throw new AnswerError(rule, "acknowledge.not_holding");
     }
+    const at = this._log.stamp();
     this._acknowledged[rule] = reason;
-    this._log.add("acknowledged", { rule, reason });
+    this._log.put("acknowledged", at, { rule, reason });
   }
 
   /**
@@ -252,10 +255,11 @@ export class Interview {
     if (missing.length) {
       throw new SubmitError("unacknowledged", `${missing.length} warning(s) need a reason (Interview.acknowledge) before submission`, missing);
     }
+    const at = this._log.stamp();
     const record = walked.record;
     const given = Object.fromEntries(Object.entries(this._acknowledged).filter(([rule]) => holding.has(rule)));
     if (Object.keys(given).length) record._meta = { acknowledged: given };
-    this._log.add("submitted");
+    this._log.put("submitted", at);
     return record;
   }
 

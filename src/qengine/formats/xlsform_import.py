@@ -14,6 +14,7 @@ The XPath of ``relevant``, ``constraint`` and ``calculation`` is translated by
 
 from __future__ import annotations
 
+import datetime
 import json
 import re
 from dataclasses import dataclass, field
@@ -30,7 +31,8 @@ _LANG = re.compile(r"^(?P<name>.*?)\s*\((?P<code>[A-Za-z]{2,3}([-_][A-Za-z0-9]+)
 _YES = ("yes", "true", "true()", "1")
 _NO = ("", "no", "false", "false()", "0")
 #: words a question id cannot be: the rule language's operators, and the jump target ``end``
-_RESERVED = ("and", "or", "not", "in", "end")
+#: words no id may be: the rule language's own, and those YAML 1.1 reads as true, false or null
+_RESERVED = ("and", "or", "not", "in", "end", "yes", "no", "on", "off", "true", "false", "null")
 #: columns read; any other column with a value in a row is a located warning
 _READ = ("type", "name", "label", "hint", "required", "relevant", "constraint",
          "constraint_message")
@@ -243,13 +245,25 @@ def _choices(r: _Reader) -> dict[str, list[dict[str, Any]]]:
             if value and key.split("::")[0].strip().lower() not in ("list_name", "name",
                                                                     "label"):
                 r.warn("choices", n, key, f"the column {key} is not imported")
-    for items in lists.values():
+    for listed, items in lists.items():
+        seen: set[str] = set()
+        for c in list(items):
+            if c["name"] in seen:  # ODK refuses it too: the first one stands
+                r.warn("choices", c["row"], "name", f"the name {c['name']!r} is used twice in "
+                       f"list {listed}: this choice is not imported")
+                items.remove(c)
+            seen.add(c["name"])
         names = [c["name"] for c in items]
-        whole = all(re.fullmatch(r"[1-9]\d{0,5}", x) for x in names) and \
-            len(set(names)) == len(names)
+        whole = bool(names) and all(re.fullmatch(r"0|[1-9]\d{0,5}|1000000", x) for x in names)
         for k, c in enumerate(items, start=1):
             c["code"] = int(c["name"]) if whole else k
             c["named"] = not whole
+            if not whole and c["name"].isdigit() and int(c["name"]) != k:
+                # entered text "2" is code 2: a name that is another number cannot be kept
+                r.warn("choices", c["row"], "name", f"the name {c['name']!r} is a number and the "
+                       f"list's names are not all whole numbers: imported as code {k} without "
+                       "its name")
+                c["named"] = False
     return lists
 
 
@@ -521,9 +535,14 @@ def _bound(part: str, item: _Item) -> bool:
         if key in item.fields:
             return False
         value: Any = m.group("date") or m.group("value")
-        if not m.group("date"):
+        if m.group("date"):
+            try:
+                datetime.date.fromisoformat(value)
+            except ValueError:  # no date: the part stays a check (refused there, with a warning)
+                return False
+        else:
             value = float(value) if "." in value else int(value)
-            if kind == "integer" and isinstance(value, float):
+            if (kind == "integer" and isinstance(value, float)) or abs(value) > 10**15:
                 return False
         item.fields[key] = value
         return True

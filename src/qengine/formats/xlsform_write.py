@@ -4,6 +4,7 @@ warning with the compiler's message) and the form written again, until it compil
 
 from __future__ import annotations
 
+import decimal
 import json
 import re
 from collections.abc import Callable
@@ -22,6 +23,11 @@ def quote(text: str) -> str:
     """``text`` as a YAML double-quoted scalar."""
     out = json.dumps(text, ensure_ascii=False)
     return _UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", out)
+
+
+def number(value: float) -> str:
+    """A float as YAML reads it back as one (``1e-05`` would be a text to YAML 1.1)."""
+    return format(decimal.Decimal(repr(value)), "f")
 
 
 def _key(lang: str) -> str:
@@ -62,7 +68,8 @@ class _Writer:
             self.lines.append("params:")
             for name, p in s.params.items():
                 label = f", label: {self.text(p['label'])}" if p.get("label") else ""
-                value = quote(p["value"]) if isinstance(p["value"], str) else p["value"]
+                value = quote(p["value"]) if isinstance(p["value"], str) else (
+                    number(p["value"]) if isinstance(p["value"], float) else p["value"])
                 self.lines.append(f"  {name}: {{value: {value}{label}}}")
         if s.used_lists:
             self.lines.append("choice_lists:")
@@ -115,6 +122,8 @@ class _Writer:
                 value = "true" if value else "false"
             elif isinstance(value, str) and key in ("min", "max"):
                 value = quote(value)
+            elif isinstance(value, float):
+                value = number(value)
             self.lines.append(f"        {key}: {value}")
         if item.value is not None:
             self.rule("        ", "value", item.value)
@@ -152,7 +161,7 @@ class _Writer:
                 f"version: {quote(settings.get('version') or '1')}",
                 # XLSForm has one title for every language
                 f"title: {self.text({lang: title for lang in languages or [primary]})}",
-                f"languages: [{', '.join(languages or [r.default])}]"]
+                f"languages: [{', '.join(_key(lang) for lang in (languages or [r.default]))}]"]
 
 
 def assemble(r: Any, survey: Any, lists: dict[str, list[dict[str, Any]]], label: str,

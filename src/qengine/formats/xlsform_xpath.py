@@ -393,6 +393,9 @@ class Translator:
         if func == "string-length":
             if args[0].type != "text":
                 raise Untranslatable(f"string-length() of a {_kind(args[0])}")
+            if args[0].question is not None:  # XPath's blank is "", of length 0; qengine's none
+                q = args[0].question
+                return Rule(f"if(answered({q}), len({q}), 0)", "num")
             return Rule(f"len({text})", "num")
         if func == "substr":
             if args[0].type != "text":
@@ -404,6 +407,11 @@ class Translator:
                 return args[0]
             if args[0].type not in ("text", "code"):
                 raise Untranslatable(f"number() of a {_kind(args[0])}")
+            codes = self.names.codes.get(args[0].question or "", {})
+            if args[0].type == "code" and not all(n.isdigit() and int(n) == c
+                                                  for n, c in codes.items()):
+                raise Untranslatable("number() of a choice whose names are not its codes "
+                                     "(qengine reads the code)")
             return Rule(f"number({text})", "num")
         nums = ", ".join(self.num(a).text for a in args)
         return Rule(f"{func}({nums})", "num")

@@ -67,8 +67,10 @@ class EventLog:
         at = clock()
         if type(at) is str:
             return at
-        if isinstance(at, _dt.datetime):
-            return at.isoformat()
+        if isinstance(at, _dt.datetime):  # in UTC to the millisecond, as the default (and JS)
+            if at.tzinfo is None:
+                at = at.replace(tzinfo=_dt.timezone.utc)
+            return _iso(at.timestamp())
         raise TypeError(f"the clock gave {type(at).__name__}, not a text or a datetime")
 
     def put(self, event: Any) -> None:
