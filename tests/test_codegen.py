@@ -80,6 +80,15 @@ EVERY_OP = form_yaml("""\
       type: text
       required: false
       max_length: 12
+    - id: sub
+      label: S
+      type: integer
+      required: false
+      ask_if: "t == 'yes' or substr(t, 0, 2) == 'ab'"
+    - id: fn
+      label: F
+      type: computed
+      value: "if(answered(t), round(number(t), 1) + int(d) + mod(b, 7), 0)"
     - id: dt
       label: Date
       type: date
@@ -313,8 +322,8 @@ def payloads(canary: Path) -> list[str]:
 
 def hostile_machine(base: qengine.Form, payload: str, n: int) -> dict[str, Any]:
     """``base``'s machine with ``payload`` in every string a machine holds: ids (questions,
-    choices' labels, sections, checks, params), labels, hints, titles, messages, rule texts,
-    text literals and param values."""
+    choices' labels, sections, checks, params), labels, hints, titles, messages, rule texts
+    (ask_if rules included), text literals and param values."""
     m = base.to_json()
     tag = f"{payload}{n}"
     rename = {q["id"]: f"{tag}_{i}" for i, q in enumerate(m["questions"])}
@@ -363,7 +372,12 @@ def hostile_machine(base: qengine.Form, payload: str, n: int) -> dict[str, Any]:
         c["text"] = tag
         c["labels"] = {lang: tag for lang in c["labels"]}
         c["deps"] = [rename[d] for d in c["deps"]]
+    for item in (*m["questions"], *m["sections"]):  # ask_if rules: texts and literals too
+        if "ask_if" in item:
+            item["ask_if"]["text"] = tag
     nodes = [c["rule"] for c in m["checks"]] + [c["value"] for c in m["computed"]]
+    nodes += [item["ask_if"]["when"] for item in (*m["questions"], *m["sections"])
+              if "ask_if" in item]
     nodes += [c["rule"] for key in ("findings", "categories") for c in m.get(key, ())]
     nodes += [j["when"] for s in m["steps"] for j in s["jumps"]]
     while nodes:
@@ -386,6 +400,7 @@ def test_payloads_in_every_string_of_a_form_never_run(tmp_path: Path, every_op: 
     for base in (every_op, qengine.load("annex6")):
         for n, payload in enumerate(payloads(canary)):
             machine = hostile_machine(base, payload, n)
+            assert base is not every_op or any("ask_if" in q for q in machine["questions"])
             form = qengine.Form.from_json(json.loads(json.dumps(machine)))
             assert form.prepare(), (payload, form.declined)
             source = codegen.source_of(form, form.to_json()) + codegen.source_of(
