@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from qengine.errors import AnswerError, ParamError, RecordError, SnapshotError, describe
+from qengine.runtime.form import MAX_REASON, META
 from qengine.runtime.values import is_blank
 
 if TYPE_CHECKING:
@@ -73,12 +74,6 @@ class Migration:
                 "to_version": self.to_version, "renamed": dict(self.renamed),
                 "dropped": [d.to_dict() for d in self.dropped], "record": self.record,
                 "violations": [v.to_dict() for v in self.violations]}
-
-
-#: the reserved key of a record (as runtime/form.py names it: kept here too, so this module
-#: reads no private name and needs no import cycle)
-META = "_meta"
-MAX_REASON = 1000
 
 
 def _renames(form: Form) -> dict[str, str]:
